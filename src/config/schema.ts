@@ -1,0 +1,190 @@
+// The one source of truth for what a setting means: each setting's type, default, environment
+// variable, description and a valid example live together here, and `capacity-idp config check`,
+// start-up validation and the README's configuration table are all derived from this list.
+import { z } from 'zod';
+
+export interface SettingDoc {
+  /** Dotted path in the config file, e.g. `storage.databaseUrl`. */
+  path: string;
+  /** Environment variable that overrides the file. */
+  env: string;
+  description: string;
+  example: string;
+  /** Redacted in `config check` and never logged. */
+  secret?: boolean;
+}
+
+const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+const bool = (def: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+    .transform((v) => (typeof v === 'boolean' ? v : ['true', '1', 'yes'].includes(v)))
+    .default(def);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const base64Key32 = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/_-]+=*$/.test(v), {
+    message: 'must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)',
+  });
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(8443),
+        issuer: url(['https:', 'http:']).optional(),
+        tls: z
+          .object({
+            mode: z.enum(['self-signed', 'files', 'off']).default('self-signed'),
+            certFile: z.string().optional(),
+            keyFile: z.string().optional(),
+          })
+          .default({ mode: 'self-signed' }),
+        trustProxy: bool(false),
+        shutdownGraceSeconds: seconds(10),
+      })
+      .default({} as never),
+    storage: z
+      .object({
+        databaseUrl: url(['postgres:', 'postgresql:']).optional(),
+        redisUrl: url(['redis:', 'rediss:']).optional(),
+        redisKeyPrefix: z.string().min(1).default('capacity-idp:'),
+        dataDir: z.string().min(1).default('./data'),
+        inMemory: bool(false),
+      })
+      .default({} as never),
+    secrets: z
+      .object({
+        masterKey: base64Key32.optional(),
+      })
+      .default({} as never),
+    keys: z
+      .object({
+        activationDelaySeconds: seconds(3600),
+        refreshIntervalSeconds: seconds(30),
+      })
+      .default({} as never),
+    ttl: z
+      .object({
+        accessTokenSeconds: seconds(600),
+        idTokenSeconds: seconds(3600),
+        refreshTokenSeconds: seconds(14 * 24 * 3600),
+        authorizationCodeSeconds: seconds(60),
+        clientCredentialsSeconds: seconds(600),
+        interactionSeconds: seconds(3600),
+        sessionSeconds: seconds(8 * 3600),
+        grantSeconds: seconds(14 * 24 * 3600),
+        clockToleranceSeconds: z.coerce.number().int().min(0).max(300).default(15),
+      })
+      .default({} as never),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        pretty: z.enum(['auto', 'true', 'false']).default('auto'),
+      })
+      .default({} as never),
+    seed: z
+      .object({
+        demoData: z.enum(['auto', 'true', 'false']).default('auto'),
+      })
+      .default({} as never),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+export const settingDocs: SettingDoc[] = [
+  { path: 'server.host', env: 'HOST', description: 'Address to listen on.', example: '0.0.0.0' },
+  { path: 'server.port', env: 'PORT', description: 'Port to listen on (0 picks a free one).', example: '8443' },
+  {
+    path: 'server.issuer',
+    env: 'ISSUER',
+    description: 'Public issuer URL; defaults to https://localhost:<port>. Required behind a load balancer.',
+    example: 'https://idp.example.be',
+  },
+  {
+    path: 'server.tls.mode',
+    env: 'TLS_MODE',
+    description: 'self-signed (generated under dataDir), files (certFile/keyFile) or off (plain HTTP behind a TLS proxy).',
+    example: 'files',
+  },
+  { path: 'server.tls.certFile', env: 'TLS_CERT_FILE', description: 'PEM certificate chain for tls.mode=files.', example: '/etc/capacity-idp/tls.crt' },
+  { path: 'server.tls.keyFile', env: 'TLS_KEY_FILE', description: 'PEM private key for tls.mode=files.', example: '/etc/capacity-idp/tls.key', secret: false },
+  {
+    path: 'server.trustProxy',
+    env: 'TRUST_PROXY',
+    description: 'Trust X-Forwarded-Proto/Host/For from a TLS-terminating proxy. Only enable behind one.',
+    example: 'true',
+  },
+  { path: 'server.shutdownGraceSeconds', env: 'SHUTDOWN_GRACE_SECONDS', description: 'How long SIGTERM waits for in-flight requests.', example: '10' },
+  {
+    path: 'storage.databaseUrl',
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL for the directory; without it an embedded PGlite database under dataDir is used.',
+    example: 'postgres://idp:secret@db:5432/idp',
+    secret: true,
+  },
+  {
+    path: 'storage.redisUrl',
+    env: 'REDIS_URL',
+    description: 'Redis for sessions, codes and tokens; without it an in-process store is used (one instance only).',
+    example: 'redis://redis:6379/0',
+    secret: true,
+  },
+  { path: 'storage.redisKeyPrefix', env: 'REDIS_KEY_PREFIX', description: 'Prefix of every Redis key.', example: 'capacity-idp:' },
+  { path: 'storage.dataDir', env: 'DATA_DIR', description: 'Folder for embedded data, the generated TLS certificate and master key.', example: './data' },
+  { path: 'storage.inMemory', env: 'IN_MEMORY', description: 'Embedded database in memory only (nothing persisted).', example: 'true' },
+  {
+    path: 'secrets.masterKey',
+    env: 'MASTER_KEY',
+    description:
+      'Encrypts signing keys and national register numbers at rest, signs cookies. Required with DATABASE_URL; embedded mode generates one under dataDir.',
+    example: 'openssl rand -base64 32',
+    secret: true,
+  },
+  {
+    path: 'keys.activationDelaySeconds',
+    env: 'KEYS_ACTIVATION_DELAY_SECONDS',
+    description: 'After `keys rotate`, how long a new key is only published before it signs.',
+    example: '3600',
+  },
+  {
+    path: 'keys.refreshIntervalSeconds',
+    env: 'KEYS_REFRESH_INTERVAL_SECONDS',
+    description: 'How often a running instance looks for signing-key changes.',
+    example: '30',
+  },
+  { path: 'ttl.accessTokenSeconds', env: 'TTL_ACCESS_TOKEN_SECONDS', description: 'Access token lifetime.', example: '600' },
+  { path: 'ttl.idTokenSeconds', env: 'TTL_ID_TOKEN_SECONDS', description: 'ID token lifetime.', example: '3600' },
+  { path: 'ttl.refreshTokenSeconds', env: 'TTL_REFRESH_TOKEN_SECONDS', description: 'Refresh token lifetime.', example: '1209600' },
+  { path: 'ttl.authorizationCodeSeconds', env: 'TTL_AUTHORIZATION_CODE_SECONDS', description: 'Authorization code lifetime.', example: '60' },
+  { path: 'ttl.clientCredentialsSeconds', env: 'TTL_CLIENT_CREDENTIALS_SECONDS', description: 'client_credentials token lifetime.', example: '600' },
+  { path: 'ttl.interactionSeconds', env: 'TTL_INTERACTION_SECONDS', description: 'How long a login interaction may take.', example: '3600' },
+  { path: 'ttl.sessionSeconds', env: 'TTL_SESSION_SECONDS', description: 'Provider session lifetime.', example: '28800' },
+  { path: 'ttl.grantSeconds', env: 'TTL_GRANT_SECONDS', description: 'Grant lifetime.', example: '1209600' },
+  { path: 'ttl.clockToleranceSeconds', env: 'CLOCK_TOLERANCE_SECONDS', description: 'Clock skew tolerated on tokens and stored artifacts.', example: '15' },
+  { path: 'log.level', env: 'LOG_LEVEL', description: 'Log level.', example: 'info' },
+  { path: 'log.pretty', env: 'LOG_PRETTY', description: 'Human-readable logs; auto = when stdout is a terminal.', example: 'auto' },
+  {
+    path: 'seed.demoData',
+    env: 'SEED_DEMO_DATA',
+    description: 'Load the fictional demo directory on first start; auto = only in embedded mode.',
+    example: 'false',
+  },
+];
+
+/** The variable that names an optional YAML or JSON config file. */
+export const CONFIG_FILE_ENV = 'CAPACITY_IDP_CONFIG';

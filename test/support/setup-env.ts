@@ -1,0 +1,2 @@
+// Tests never read the developer's own configuration file.
+delete process.env.CAPACITY_IDP_CONFIG;
