@@ -1,0 +1,69 @@
+// Suites that need PostgreSQL or Redis ask here. Without the service they skip with a loud
+// notice; under CI=true a missing service is a failure, never a silent skip.
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const IN_CI = process.env.CI === 'true';
+
+function reachable(url: string, defaultPort: number): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port || defaultPort) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+  });
+}
+
+async function require(name: string, url: string, port: number): Promise<boolean> {
+  if (await reachable(url, port)) return true;
+  const message = `${name} is not reachable at ${url}`;
+  if (IN_CI) throw new Error(`${message}: CI=true requires it`);
+  console.warn(`\n!!! SKIPPING: ${message}. Start it or set ${name === 'PostgreSQL' ? 'DATABASE_URL' : 'REDIS_URL'}.\n`);
+  return false;
+}
+
+export const havePostgres = () => require('PostgreSQL', POSTGRES_URL, 5432);
+export const haveRedis = () => require('Redis', REDIS_URL, 6379);
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh PostgreSQL database for one suite; drop() removes it. */
+export async function createTestDatabase(prefix = 'cidp'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * `describe` that runs only when the services are there. Jest collects tests synchronously, so
+ * the check happens in beforeAll and each test returns early when skipped.
+ */
+export function serviceGate(check: () => Promise<boolean>): { ready: () => boolean; beforeAllHook: () => Promise<void> } {
+  let ok = false;
+  return {
+    ready: () => ok,
+    beforeAllHook: async () => {
+      ok = await check();
+    },
+  };
+}
