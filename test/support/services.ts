@@ -55,15 +55,14 @@ export async function createTestDatabase(prefix = 'cidp'): Promise<{ url: string
 }
 
 /**
- * `describe` that runs only when the services are there. Jest collects tests synchronously, so
- * the check happens in beforeAll and each test returns early when skipped.
+ * The `describe` to use for a suite that needs these services: jest's own, or describe.skip
+ * (after a loud notice) when one is missing outside CI. Use with top-level await:
+ *   const describeDb = await describeWith('postgres', 'redis');
  */
-export function serviceGate(check: () => Promise<boolean>): { ready: () => boolean; beforeAllHook: () => Promise<void> } {
-  let ok = false;
-  return {
-    ready: () => ok,
-    beforeAllHook: async () => {
-      ok = await check();
-    },
-  };
+export async function describeWith(...services: ('postgres' | 'redis')[]): Promise<jest.Describe> {
+  for (const service of services) {
+    const ok = service === 'postgres' ? await havePostgres() : await haveRedis();
+    if (!ok) return describe.skip;
+  }
+  return describe;
 }
