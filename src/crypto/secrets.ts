@@ -11,6 +11,10 @@ export interface Secrets {
   lookupHashKey: Buffer;
   /** Keys oidc-provider signs its cookies with (first one signs, all verify). */
   cookieKeys: string[];
+  /** HMAC key for pairwise subject identifiers. */
+  pairwiseKey: Buffer;
+  /** Secret oidc-provider derives DPoP nonces from; shared so any instance accepts them. */
+  dpopNonceSecret: Buffer;
 }
 
 function derive(master: Buffer, label: string): Buffer {
@@ -25,6 +29,8 @@ export function deriveSecrets(masterKeyBase64: string): Secrets {
     personalDataKey: derive(master, 'personal-data'),
     lookupHashKey: derive(master, 'lookup-hash'),
     cookieKeys: [derive(master, 'cookies').toString('base64url')],
+    pairwiseKey: derive(master, 'pairwise-subject'),
+    dpopNonceSecret: derive(master, 'dpop-nonce'),
   };
 }
 

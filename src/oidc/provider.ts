@@ -1,0 +1,71 @@
+// Assembles one oidc-provider instance from the small configuration modules beside this file.
+// The instance is rebuilt when the signing keys change (see host.ts), so this must stay cheap
+// and free of side effects other than event listeners.
+import Provider, { type Adapter, type Configuration, type JWKS } from 'oidc-provider';
+import type { Config } from '../config/schema.ts';
+import type { Secrets } from '../crypto/secrets.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
+import { observeProvider } from './events.ts';
+import { featuresConfiguration } from './features.ts';
+import { interactionsConfiguration } from './interactions.ts';
+import { renderError } from './pages.ts';
+import { createPairwiseIdentifier } from './pairwise.ts';
+import type { ResourceServerQueries } from './resource-servers.ts';
+import { ttlConfiguration } from './ttl.ts';
+
+export interface ProviderDeps {
+  issuer: string;
+  config: Config;
+  secrets: Secrets;
+  adapter: (modelName: string) => Adapter;
+  persons: PersonClaimsSource;
+  resourceServers: Pick<ResourceServerQueries, 'find'>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
+  const { config, secrets } = deps;
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    jwks,
+    findAccount: createFindAccount(deps.persons),
+    scopes: SCOPES,
+    claims: CLAIMS,
+    features: featuresConfiguration({ resourceServers: deps.resourceServers, dpopNonceSecret: secrets.dpopNonceSecret }),
+    interactions: interactionsConfiguration(),
+    ttl: ttlConfiguration(config.ttl),
+    clockTolerance: config.ttl.clockToleranceSeconds,
+    // PKCE for every client, public or confidential; oidc-provider v9 accepts only S256.
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: createPairwiseIdentifier(secrets.pairwiseKey),
+    cookies: { keys: secrets.cookieKeys },
+    renderError,
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+      dPoPSigningAlgValues: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'],
+    },
+    discovery: {
+      service_documentation: 'https://github.com/capacity-idp/capacity-idp#readme',
+      ui_locales_supported: ['nl', 'fr', 'de', 'en'],
+      claims_locales_supported: ['nl', 'fr', 'de', 'en'],
+    },
+  };
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = config.server.trustProxy;
+  observeProvider(provider, deps.logger, deps.metrics);
+  return provider;
+}
