@@ -1,0 +1,7 @@
+/** Wrong words on the command line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

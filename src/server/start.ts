@@ -1,0 +1,153 @@
+// Starts one provider instance: storage, keys, the protocol engine and the HTTP(S) listener.
+// Used by `capacity-idp serve` and by the integration tests, which run several instances in one
+// process against the same PostgreSQL and Redis.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../config/load.ts';
+import { createApp } from '../http/app.ts';
+import { loadTls } from '../http/tls.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { createAdapterFactory } from '../oidc/adapter.ts';
+import { ProviderHost } from '../oidc/host.ts';
+import { createResourceServerQueries } from '../oidc/resource-servers.ts';
+import { createPersonQueries } from '../directory/persons.ts';
+import { createApplicationQueries } from '../directory/applications.ts';
+import { ensureSigningKeys, loadKeySet, watchKeySet } from '../keys/signing-keys.ts';
+import { seedIfEmpty, type SeedReport } from './seeding.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+
+export interface RunningServer {
+  issuer: string;
+  port: number;
+  runtime: Runtime;
+  host: ProviderHost;
+  metrics: Metrics;
+  seeded?: SeedReport;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes pools. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Default metrics (event loop, GC) are per process; tests running several instances turn them off. */
+  processMetrics?: boolean;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startServer(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const { config } = loaded;
+  const logger = options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const metrics = createMetrics({ defaultMetrics: options.processMetrics !== false });
+  const tls = await loadTls(config);
+
+  // Listen first so that port 0 resolves to the real port the issuer must name; requests that
+  // arrive before the provider is ready get a 503 rather than a refused connection.
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the service is starting' }));
+  };
+  const server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (req, res) => handler(req, res))
+    : http.createServer((req, res) => handler(req, res));
+  server.keepAliveTimeout = 5_000;
+  const port = await listen(server, config.server.host, config.server.port);
+  const issuer = config.server.issuer ?? `${tls ? 'https' : 'http'}://localhost:${port}`;
+
+  let runtime: Runtime | undefined;
+  try {
+    runtime = await openRuntime(config, logger);
+    const { db, secrets } = runtime;
+    const seeded = await seedIfEmpty(runtime, issuer);
+
+    await ensureSigningKeys(db, secrets);
+    const keySet = await loadKeySet(db, secrets);
+    const persons = createPersonQueries(db, secrets);
+    const applications = createApplicationQueries(db, secrets);
+    const host = new ProviderHost(
+      {
+        issuer,
+        config,
+        secrets,
+        adapter: createAdapterFactory(runtime.artifacts, applications),
+        persons: {
+          async findPerson(id) {
+            const p = await persons.findById(id);
+            return p && { id: p.id, givenName: p.givenName, familyName: p.familyName, locale: p.preferredLocale };
+          },
+        },
+        resourceServers: createResourceServerQueries(db),
+        logger,
+        metrics,
+      },
+      keySet.jwks,
+      keySet.fingerprint,
+    );
+    const watcher = watchKeySet({
+      db,
+      secrets,
+      intervalMs: config.keys.refreshIntervalSeconds * 1000,
+      current: keySet.fingerprint,
+      logger,
+      onChange(next) {
+        if (host.replaceKeys(next.jwks, next.fingerprint)) {
+          logger.info({ kids: next.publicJwks.keys.map((k) => k.kid) }, 'signing keys changed; provider reloaded');
+        }
+      },
+    });
+
+    let shuttingDown = false;
+    const redis = runtime.redis;
+    const app = createApp({
+      host,
+      logger,
+      metrics,
+      trustProxy: config.server.trustProxy,
+      isShuttingDown: () => shuttingDown,
+      readiness: [
+        { name: db.kind === 'pglite' ? 'embedded-database' : 'postgres', check: () => db.ping() },
+        ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+      ],
+    });
+    handler = app.callback();
+
+    const rt = runtime;
+    let closing: Promise<void> | undefined;
+    return {
+      issuer,
+      port,
+      runtime: rt,
+      host,
+      metrics,
+      ...(seeded ? { seeded } : {}),
+      close() {
+        closing ??= (async () => {
+          shuttingDown = true;
+          watcher.stop();
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceSeconds * 1000);
+          await closed;
+          clearTimeout(grace);
+          await rt.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    server.close();
+    server.closeAllConnections();
+    await runtime?.close().catch(() => {});
+    throw err;
+  }
+}
