@@ -131,7 +131,7 @@ export async function openEmbedded(dir: string | undefined): Promise<Database> {
     kind: 'pglite',
     async query<T>(text: string, params?: unknown[]) {
       const r = await lite.query<T>(text, params as unknown[]);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
     },
     async exec(sql) {
       await lite.exec(sql);
@@ -141,7 +141,7 @@ export async function openEmbedded(dir: string | undefined): Promise<Database> {
         fn({
           async query<T>(text: string, params?: unknown[]) {
             const r = await tx.query<T>(text, params as unknown[]);
-            return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+            return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
           },
         }),
       );
