@@ -43,6 +43,27 @@ export function storageMode(config: Config): StorageMode {
   return config.storage.redisUrl ? `${db}+redis` : db;
 }
 
+/**
+ * Commands fail fast while the connection is not ready (no offline queue), so give Redis a
+ * moment at start-up. If it stays away the instance starts anyway, not ready, and recovers by
+ * itself when Redis comes back: a restart order between services must not matter.
+ */
+async function waitForRedis(redis: Redis, logger: Logger, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
+  if (!ready) logger.warn('redis is not reachable yet; starting anyway, /readyz reports it');
+}
+
 /** Opens the directory only (CLI commands that do not serve). */
 export async function openDatabase(config: Config): Promise<Database> {
   if (config.storage.databaseUrl) return connectPostgres(config.storage.databaseUrl);
@@ -62,7 +83,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
     let artifacts: ArtifactAdapterFactory;
     const clockToleranceSeconds = config.ttl.clockToleranceSeconds;
     if (config.storage.redisUrl) {
-      redis = connectRedis(config.storage.redisUrl, { keyPrefix: config.storage.redisKeyPrefix });
+      redis = connectRedis(config.storage.redisUrl, { keyPrefix: config.storage.redisKeyPrefix, logger });
+      await waitForRedis(redis, logger);
       artifacts = createRedisAdapterFactory(redis, { clockToleranceSeconds });
     } else {
       const memory = createMemoryAdapterFactory({ clockToleranceSeconds });
