@@ -1,12 +1,7 @@
 // Small shared vocabulary of the directory modules.
 import { randomBytes } from 'node:crypto';
 
-export const LOCALES = ['nl', 'fr', 'de', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
-}
+export { LOCALES, isLocale, type Locale } from '../i18n/locale.ts';
 
 /** A label in each language the product speaks. */
 export interface Labels {

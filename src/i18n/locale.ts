@@ -3,8 +3,8 @@ export const LOCALES = ['nl', 'fr', 'de', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'nl';
 
-function isLocale(tag: string): tag is Locale {
-  return (LOCALES as readonly string[]).includes(tag);
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
 }
 
 /**

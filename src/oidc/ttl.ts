@@ -24,8 +24,3 @@ export function ttlConfiguration(ttl: Config['ttl']): NonNullable<Configuration[
     },
   };
 }
-
-/** The longest lifetime of anything signed with a signing key; a retired key stays published this long. */
-export function longestSignedTokenLifetime(ttl: Config['ttl']): number {
-  return Math.max(ttl.idTokenSeconds, ttl.accessTokenSeconds, ttl.clientCredentialsSeconds) + ttl.clockToleranceSeconds;
-}
