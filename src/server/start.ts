@@ -57,9 +57,20 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the service is starting' }));
   };
+  // While shutting down, every answer closes its connection: a keep-alive client (nginx keeps
+  // its upstream connections open) would otherwise hold the process until keepAliveTimeout after
+  // its last request finished, and could still send new requests to an instance going away.
+  let draining = false;
+  const inFlight = new Set<http.ServerResponse>();
+  const serve: http.RequestListener = (req, res) => {
+    if (draining) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    return handler(req, res);
+  };
   const server = tls
-    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (req, res) => handler(req, res))
-    : http.createServer((req, res) => handler(req, res));
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, serve)
+    : http.createServer(serve);
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, config.server.host, config.server.port);
   const issuer = config.server.issuer ?? `${tls ? 'https' : 'http'}://localhost:${port}`;
@@ -133,6 +144,8 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
       close() {
         closing ??= (async () => {
           shuttingDown = true;
+          draining = true;
+          for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
           watcher.stop();
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
