@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { startServer } from '../../server/start.ts';
+import { DEMO_CLIENT_ID } from '../../directory/seed.ts';
 import { printSeedReport } from './banner.ts';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -12,6 +13,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   logger.info({ issuer: server.issuer, discovery, storage: server.runtime.mode, port: server.port }, 'capacity-idp is ready');
   console.log(`\ncapacity-idp is ready\n  issuer:    ${server.issuer}\n  discovery: ${discovery}\n  storage:   ${server.runtime.mode}`);
   if (server.seeded) printSeedReport(server.seeded);
+  else {
+    const demo = await server.runtime.db.query<{ client_id: string }>('SELECT client_id FROM applications WHERE client_id = $1', [DEMO_CLIENT_ID]);
+    if (demo.rows.length) console.log(`  demo client: ${DEMO_CLIENT_ID}`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {
