@@ -52,11 +52,11 @@ export const configSchema = z
             certFile: z.string().optional(),
             keyFile: z.string().optional(),
           })
-          .default({ mode: 'self-signed' }),
+          .prefault({}),
         trustProxy: bool(false),
         shutdownGraceSeconds: seconds(10),
       })
-      .default({} as never),
+      .prefault({}),
     storage: z
       .object({
         databaseUrl: url(['postgres:', 'postgresql:']).optional(),
@@ -65,18 +65,18 @@ export const configSchema = z
         dataDir: z.string().min(1).default('./data'),
         inMemory: bool(false),
       })
-      .default({} as never),
+      .prefault({}),
     secrets: z
       .object({
         masterKey: base64Key32.optional(),
       })
-      .default({} as never),
+      .prefault({}),
     keys: z
       .object({
         activationDelaySeconds: seconds(3600),
         refreshIntervalSeconds: seconds(30),
       })
-      .default({} as never),
+      .prefault({}),
     ttl: z
       .object({
         accessTokenSeconds: seconds(600),
@@ -89,18 +89,18 @@ export const configSchema = z
         grantSeconds: seconds(14 * 24 * 3600),
         clockToleranceSeconds: z.coerce.number().int().min(0).max(300).default(15),
       })
-      .default({} as never),
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         pretty: z.enum(['auto', 'true', 'false']).default('auto'),
       })
-      .default({} as never),
+      .prefault({}),
     seed: z
       .object({
         demoData: z.enum(['auto', 'true', 'false']).default('auto'),
       })
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 
