@@ -39,6 +39,7 @@ const base64Key32 = z
     message: 'must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)',
   });
 
+// Every level is strict: a misspelt setting in a file must be refused, not silently ignored.
 export const configSchema = z
   .object({
     server: z
@@ -52,10 +53,12 @@ export const configSchema = z
             certFile: z.string().optional(),
             keyFile: z.string().optional(),
           })
+          .strict()
           .prefault({}),
         trustProxy: bool(false),
         shutdownGraceSeconds: seconds(10),
       })
+      .strict()
       .prefault({}),
     storage: z
       .object({
@@ -65,17 +68,20 @@ export const configSchema = z
         dataDir: z.string().min(1).default('./data'),
         inMemory: bool(false),
       })
+      .strict()
       .prefault({}),
     secrets: z
       .object({
         masterKey: base64Key32.optional(),
       })
+      .strict()
       .prefault({}),
     keys: z
       .object({
         activationDelaySeconds: seconds(3600),
         refreshIntervalSeconds: seconds(30),
       })
+      .strict()
       .prefault({}),
     ttl: z
       .object({
@@ -89,17 +95,20 @@ export const configSchema = z
         grantSeconds: seconds(14 * 24 * 3600),
         clockToleranceSeconds: z.coerce.number().int().min(0).max(300).default(15),
       })
+      .strict()
       .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         pretty: z.enum(['auto', 'true', 'false']).default('auto'),
       })
+      .strict()
       .prefault({}),
     seed: z
       .object({
         demoData: z.enum(['auto', 'true', 'false']).default('auto'),
       })
+      .strict()
       .prefault({}),
   })
   .strict();
