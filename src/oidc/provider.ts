@@ -44,6 +44,16 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: createPairwiseIdentifier(secrets.pairwiseKey),
     cookies: { keys: secrets.cookieKeys },
+    // oidc-provider fetches only URLs an operator registered with a client (back-channel logout
+    // endpoints, jwks_uri, sector_identifier_uri): clients come from the directory, there is no
+    // dynamic registration. Its default dispatcher refuses every loopback and private address
+    // (an SSRF guard for open registration), which would silently stop back-channel logout to
+    // relying parties on the internal network, so requests go out through the global dispatcher.
+    // The timeout and headers it sets are kept.
+    fetch: (url, init) => {
+      const { dispatcher: _ssrfGuard, ...options } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return fetch(url, options);
+    },
     renderError,
     clientDefaults: {
       grant_types: ['authorization_code'],
