@@ -10,7 +10,7 @@ import { createApplicationQueries } from '../../../src/directory/applications.ts
 import { DEMO_PERSONS } from '../../../src/directory/seed.ts';
 import { DEMO_RESOURCE_SERVER } from '../../../src/server/seeding.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
-import { authorize, codeFlow, startAuthorization } from '../../support/login.ts';
+import { authorize, codeFlow, startAuthorization, type CodeFlowOptions } from '../../support/login.ts';
 
 const PRIMAWEB_CALLBACK = 'https://localhost:3000/callback';
 const PRIMAWEB_HOME = 'https://localhost:3000/';
@@ -23,11 +23,11 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
   const callbackParams = (url: URL) => Object.fromEntries(url.searchParams);
   const login = () => ({ accountId: elise.id });
-  const signIn = (rp = primaweb, options: Partial<Parameters<typeof codeFlow>[3]> = {}, browser?: Browser) =>
-    (async () => {
-      const b = browser ?? (await Browser.create());
-      return { browser: b, ...(await codeFlow(server.host, rp, b, { redirectUri: PRIMAWEB_CALLBACK, login: login(), ...options })) };
-    })();
+  /** A fresh browser through a whole code flow (PKCE, state, nonce) for Élise. */
+  async function signIn(rp = primaweb, options: Partial<CodeFlowOptions> = {}) {
+    const browser = await Browser.create();
+    return { browser, ...(await codeFlow(server.host, rp, browser, { redirectUri: PRIMAWEB_CALLBACK, login: login(), ...options })) };
+  }
 
   async function publishedKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
     const response = await fetchTrusted(`${server.url}/jwks`);
@@ -113,14 +113,14 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
     });
 
     it.each([
-      ['without a code_challenge', {}],
-      ['with the plain code_challenge_method', { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }],
-    ])('refuses an authorization request %s with invalid_request', async (_case, pkce) => {
+      ['without a code_challenge', {}, /requires PKCE/],
+      ['with the plain code_challenge_method', { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, /code_challenge_method/],
+    ])('refuses an authorization request %s with invalid_request', async (_case, pkce, description) => {
       const url = new URL(primaweb.serverMetadata().authorization_endpoint!);
       url.search = new URLSearchParams({ client_id: 'primaweb', response_type: 'code', redirect_uri: PRIMAWEB_CALLBACK, scope: 'openid', state: 'refused', ...pkce }).toString();
       const { callback } = await startAuthorization(await Browser.create(), url, PRIMAWEB_CALLBACK);
       expect(callback).toBeDefined();
-      expect(callbackParams(callback!)).toMatchObject({ error: 'invalid_request', state: 'refused' });
+      expect(callbackParams(callback!)).toMatchObject({ error: 'invalid_request', state: 'refused', error_description: expect.stringMatching(description) });
     });
 
     it('refuses to exchange a code without the matching code_verifier', async () => {
