@@ -92,8 +92,10 @@ describe('capacity-idp serve as a process', () => {
     const serve = spawnServe({ PORT: String(port), IN_MEMORY: 'true', LOG_LEVEL: 'info', SHUTDOWN_GRACE_SECONDS: '10' });
     children.push(serve);
     await serve.waitForOutput(READY, 20_000);
-    await serve.waitForOutput(/"demo-service": "[^"]+"/);
-    const secret = /"demo-service": "([^"]+)"/.exec(serve.output())![1]!;
+    // The demo client's secret is shown once in the start-up banner.
+    const demoSecret = /demo-service\W+(?:secret\W+)?([A-Za-z0-9_-]{32,})/;
+    await serve.waitForOutput(demoSecret);
+    const secret = demoSecret.exec(serve.output())![1]!;
 
     const body = new URLSearchParams({ grant_type: 'client_credentials' }).toString();
     const half = Math.floor(body.length / 2);
