@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../crypto/secrets.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
+import { ACR_VALUES, CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
 import { observeProvider } from './events.ts';
 import { featuresConfiguration } from './features.ts';
 import { interactionsConfiguration } from './interactions.ts';
@@ -33,6 +33,7 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
     jwks,
     findAccount: createFindAccount(deps.persons),
     scopes: SCOPES,
+    acrValues: ACR_VALUES,
     claims: CLAIMS,
     features: featuresConfiguration({ resourceServers: deps.resourceServers, dpopNonceSecret: secrets.dpopNonceSecret }),
     interactions: interactionsConfiguration(),

@@ -107,6 +107,11 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
       });
     });
 
+    it('states how the person authenticated: acr is the eID level the login recorded', async () => {
+      const { tokens } = await signIn();
+      expect(tokens.claims()).toMatchObject({ acr: 'urn:be:fedict:iam:fas:Level500', amr: expect.arrayContaining(['sc']) });
+    });
+
     it('puts auth_time in the ID token when the client asks for max_age', async () => {
       const { tokens } = await signIn(primaweb, { params: { max_age: '300' } });
       expect(tokens.claims()!.auth_time).toEqual(expect.any(Number));
@@ -172,6 +177,13 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
       const { payload } = await jwtVerify(token, await publishedKeys(), { issuer: server.issuer, audience: DEMO_RESOURCE_SERVER, typ: 'at+jwt' });
       expect(payload).toMatchObject({ client_id: 'demo-service', scope: 'primaweb:files', aud: DEMO_RESOURCE_SERVER });
+    });
+
+    it("tells a client nothing about another client's token, and refuses to let it revoke one", async () => {
+      const { tokens } = await signIn();
+      expect(await client.tokenIntrospection(service, tokens.access_token)).toEqual({ active: false });
+      await expect(client.tokenRevocation(service, tokens.access_token)).rejects.toMatchObject({ error: 'invalid_request' });
+      expect(await client.tokenIntrospection(primaweb, tokens.access_token)).toMatchObject({ active: true, sub: elise.id });
     });
 
     it('refuses a resource that is not a registered API with invalid_target', async () => {
