@@ -30,7 +30,10 @@ export function healthRoutes(options: { checks: ReadinessCheck[]; metrics: Metri
           await withTimeout(check(), 1500);
           return [name, 'ok'] as const;
         } catch (err) {
-          return [name, `unavailable: ${(err as Error).message}`] as const;
+          // Storage errors wrap the driver's own; its message says what is wrong (refused, timeout).
+          const e = err as Error & { cause?: unknown };
+          const reason = e.cause instanceof Error ? e.cause.message : e.message;
+          return [name, `unavailable: ${reason}`] as const;
         }
       }),
     );

@@ -7,6 +7,7 @@ import type { Secrets } from '../crypto/secrets.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { ACR_VALUES, CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
+import { errorMiddleware } from '../http/errors.ts';
 import { observeProvider } from './events.ts';
 import { featuresConfiguration } from './features.ts';
 import { interactionsConfiguration } from './interactions.ts';
@@ -77,6 +78,10 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
   };
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = config.server.trustProxy;
+  // A few failures escape oidc-provider's own error handler (e.g. saving the session after
+  // end_session while Redis is down) and would reach Koa's bare text/plain default; our one
+  // error mapping answers them like every other route.
+  provider.use(errorMiddleware(deps.logger, deps.metrics));
   observeProvider(provider, deps.logger, deps.metrics);
   return provider;
 }
