@@ -1,7 +1,7 @@
 // Layers, lowest first: config/default.yaml, the optional file named by CAPACITY_IDP_CONFIG,
 // then environment variables. The merged result is validated once; every problem is reported
 // with the setting's file path, its environment variable and a valid example.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
@@ -91,9 +91,11 @@ function deepMerge(target: Tree, source: Tree): Tree {
 
 function zodProblems(error: ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
-    const path = issue.path.join('.');
+    // A bad list item is reported against its setting, naming the item.
+    const index = issue.path.findIndex((p) => typeof p === 'number');
+    const path = (index >= 0 ? issue.path.slice(0, index) : issue.path).join('.');
     const doc = settingDocs.find((d) => d.path === path);
-    let problem = issue.message;
+    let problem = index >= 0 ? `item ${Number(issue.path[index]) + 1}: ${issue.message}` : issue.message;
     if (issue.code === 'unrecognized_keys') {
       problem = `unknown setting(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
     }
@@ -114,6 +116,24 @@ function checkCombinations(config: Config): ConfigProblem[] {
       if (!getPath(config as unknown as Tree, path)) {
         const d = doc(path);
         problems.push({ setting: d.path, env: d.env, problem: 'is required when server.tls.mode is files', example: d.example });
+      }
+    }
+  }
+  if (config.eid.certificateOrigin.mode === 'proxy' && config.eid.trustedProxies.length === 0) {
+    const d = doc('eid.trustedProxies');
+    problems.push({ setting: d.path, env: d.env, problem: 'must name the TLS proxy when eid.certificateOrigin.mode is proxy; otherwise every forwarded certificate would be ignored', example: d.example });
+  }
+  const files: [string, string[]][] = [
+    ['server.tls.certFile', config.server.tls.mode === 'files' && config.server.tls.certFile ? [config.server.tls.certFile] : []],
+    ['server.tls.keyFile', config.server.tls.mode === 'files' && config.server.tls.keyFile ? [config.server.tls.keyFile] : []],
+    ['eid.trustAnchors', config.eid.trustAnchors],
+    ['eid.intermediates', config.eid.intermediates],
+  ];
+  for (const [path, list] of files) {
+    for (const file of list) {
+      if (!existsSync(file)) {
+        const d = doc(path);
+        problems.push({ setting: d.path, env: d.env, problem: `names ${file}, which does not exist or cannot be read`, example: d.example });
       }
     }
   }

@@ -1,6 +1,7 @@
 // The one source of truth for what a setting means: each setting's type, default, environment
 // variable, description and a valid example live together here, and `capacity-idp config check`,
 // start-up validation and the README's configuration table are all derived from this list.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export interface SettingDoc {
@@ -32,6 +33,38 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
+
+/** A list in a file, or comma-separated in an environment variable. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+    z.array(item),
+  );
+
+const oid = z.string().regex(/^[0-2](\.\d+)+$/, { message: 'must be a dotted OID such as 2.16.56.12.1.1.2.2' });
+
+const ipOrCidr = z.string().refine(
+  (v) => {
+    const [address = '', bits, ...rest] = v.split('/');
+    if (rest.length) return false;
+    const version = isIP(address);
+    if (!version) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return /^\d+$/.test(bits) && n >= 0 && n <= (version === 4 ? 32 : 128);
+  },
+  { message: 'must be IP addresses or CIDR ranges such as 10.0.0.5 or 10.0.0.0/24' },
+);
+
+/**
+ * Authentication-certificate policies of the Belgian eID (docs/domain.md §1.3): citizens
+ * (2.16.56.<arc>.1.1.2.2) and foreigners (2.16.56.<arc>.1.1.7.2) under each root generation's
+ * arc (1, 9, 10, 12). Operators extend the list when a new card generation brings new OIDs.
+ */
+export const BELGIAN_EID_AUTHENTICATION_POLICIES = ['1', '9', '10', '12'].flatMap((arc) => [
+  `2.16.56.${arc}.1.1.2.2`,
+  `2.16.56.${arc}.1.1.7.2`,
+]);
 
 const base64Key32 = z
   .string()
@@ -107,6 +140,36 @@ export const configSchema = z
     seed: z
       .object({
         demoData: z.enum(['auto', 'true', 'false']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    eid: z
+      .object({
+        trustAnchors: list(z.string().min(1)).default([]),
+        intermediates: list(z.string().min(1)).default([]),
+        demoPki: z.enum(['auto', 'true', 'false']).default('auto'),
+        allowedPolicies: list(oid).default(BELGIAN_EID_AUTHENTICATION_POLICIES),
+        clockSkewSeconds: z.coerce.number().int().min(0).max(600).default(60),
+        acr: z.string().min(1).default('urn:be:fedict:iam:fas:Level500'),
+        revocation: z
+          .object({
+            mode: z.enum(['ocsp-then-crl', 'ocsp', 'crl']).default('ocsp-then-crl'),
+            failMode: z.enum(['closed', 'open']).default('closed'),
+            ocspUrl: url(['http:', 'https:']).optional(),
+            timeoutMs: z.coerce.number().int().min(100).max(30000).default(3000),
+          })
+          .strict()
+          .prefault({}),
+        certificateOrigin: z
+          .object({
+            mode: z.enum(['direct', 'proxy']).default('direct'),
+            url: url(['https:', 'http:']).optional(),
+            port: z.coerce.number().int().min(0).max(65535).default(8444),
+          })
+          .strict()
+          .prefault({}),
+        trustedProxies: list(ipOrCidr).default([]),
+        ticketTtlSeconds: z.coerce.number().int().min(5).max(300).default(60),
       })
       .strict()
       .prefault({}),
@@ -193,6 +256,66 @@ export const settingDocs: SettingDoc[] = [
     description: 'Load the fictional demo directory on first start; auto = only in embedded mode.',
     example: 'false',
   },
+  {
+    path: 'eid.trustAnchors',
+    env: 'EID_TRUST_ANCHORS',
+    description: 'PEM files of the root CAs eID certificates must chain to (comma-separated in the environment). See README: eID trust anchors.',
+    example: '/etc/capacity-idp/belgium-root-ca4.pem,/etc/capacity-idp/belgium-root-ca6.pem',
+  },
+  {
+    path: 'eid.intermediates',
+    env: 'EID_INTERMEDIATES',
+    description: 'PEM files of the issuing CAs (Citizen CA, Foreigner CA), used when a browser sends only its own certificate.',
+    example: '/etc/capacity-idp/citizen-ca.pem',
+  },
+  {
+    path: 'eid.demoPki',
+    env: 'EID_DEMO_PKI',
+    description: 'Generate and trust a TEST eID hierarchy under dataDir with demo cards; auto = embedded mode only. Never in production.',
+    example: 'false',
+  },
+  {
+    path: 'eid.allowedPolicies',
+    env: 'EID_ALLOWED_POLICIES',
+    description: 'Certificate policy OIDs an Authentication certificate must carry one of; default: the Belgian citizen and foreigner authentication policies.',
+    example: '2.16.56.12.1.1.2.2,2.16.56.12.1.1.7.2',
+  },
+  { path: 'eid.clockSkewSeconds', env: 'EID_CLOCK_SKEW_SECONDS', description: 'Clock skew tolerated on certificate validity.', example: '60' },
+  { path: 'eid.acr', env: 'EID_ACR', description: 'The acr value an eID login carries.', example: 'urn:be:fedict:iam:fas:Level500' },
+  {
+    path: 'eid.revocation.mode',
+    env: 'EID_REVOCATION_MODE',
+    description: 'ocsp-then-crl (CRL when OCSP cannot answer), ocsp, or crl.',
+    example: 'ocsp-then-crl',
+  },
+  {
+    path: 'eid.revocation.failMode',
+    env: 'EID_REVOCATION_FAIL_MODE',
+    description: 'closed refuses a login whose revocation status cannot be established; open lets it through, logged and audited.',
+    example: 'closed',
+  },
+  { path: 'eid.revocation.ocspUrl', env: 'EID_OCSP_URL', description: "OCSP responder to ask instead of the certificate's own AIA URL.", example: 'http://ocsp.eidpki.belgium.be/eid/brca6' },
+  { path: 'eid.revocation.timeoutMs', env: 'EID_REVOCATION_TIMEOUT_MS', description: 'How long an OCSP or CRL request may take.', example: '3000' },
+  {
+    path: 'eid.certificateOrigin.mode',
+    env: 'EID_CERT_ORIGIN_MODE',
+    description: 'direct: this instance listens on its own TLS port asking for the card certificate; proxy: a TLS proxy asks and forwards it in a header.',
+    example: 'proxy',
+  },
+  {
+    path: 'eid.certificateOrigin.url',
+    env: 'EID_CERT_ORIGIN_URL',
+    description: 'Public URL of the certificate origin (own host or port); default https://localhost:<eid.certificateOrigin.port>.',
+    example: 'https://eid.idp.example.be',
+  },
+  { path: 'eid.certificateOrigin.port', env: 'EID_CERT_ORIGIN_PORT', description: 'Port of the certificate origin in direct mode (0 picks a free one).', example: '8444' },
+  {
+    path: 'eid.trustedProxies',
+    env: 'EID_TRUSTED_PROXIES',
+    description: 'Addresses allowed to forward a client certificate in a header (nginx $ssl_client_escaped_cert, RFC 9440 Client-Cert); from anyone else the header is ignored and audited.',
+    example: '10.0.0.5,10.0.1.0/24',
+  },
+  { path: 'eid.ticketTtlSeconds', env: 'EID_TICKET_TTL_SECONDS', description: 'Lifetime of the one-time ticket that carries a validated certificate back to the login.', example: '60' },
 ];
 
 /** The variable that names an optional YAML or JSON config file. */

@@ -148,8 +148,25 @@ describe('combinations', () => {
     const neither = refusal({ TLS_MODE: 'files' });
     expect(neither.problems.map((p) => p.env)).toEqual(['TLS_CERT_FILE', 'TLS_KEY_FILE']);
     expect(neither.message).toMatch(/server\.tls\.certFile \(env TLS_CERT_FILE\): is required when server\.tls\.mode is files; for example: \/etc\/capacity-idp\/tls\.crt/);
-    expect(refusal({ TLS_MODE: 'files', TLS_KEY_FILE: '/k.pem' }).problems.map((p) => p.env)).toEqual(['TLS_CERT_FILE']);
-    expect(loadConfig({ TLS_MODE: 'files', TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).config.server.tls).toEqual({ mode: 'files', certFile: '/c.pem', keyFile: '/k.pem' });
+    const dir = mkdtempSync(join(tmpdir(), 'cidp-tls-'));
+    const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
+    writeFileSync(cert, 'x');
+    writeFileSync(key, 'x');
+    expect(refusal({ TLS_MODE: 'files', TLS_KEY_FILE: key }).problems.map((p) => p.env)).toEqual(['TLS_CERT_FILE']);
+    expect(loadConfig({ TLS_MODE: 'files', TLS_CERT_FILE: cert, TLS_KEY_FILE: key }).config.server.tls).toEqual({ mode: 'files', certFile: cert, keyFile: key });
+  });
+
+  test('files named by settings must exist: TLS files and eID trust anchors', () => {
+    const missing = refusal({ TLS_MODE: 'files', TLS_CERT_FILE: '/nonexistent/c.pem', TLS_KEY_FILE: '/nonexistent/k.pem', EID_TRUST_ANCHORS: '/nonexistent/root.pem' });
+    expect(missing.problems.map((p) => p.env)).toEqual(['TLS_CERT_FILE', 'TLS_KEY_FILE', 'EID_TRUST_ANCHORS']);
+    expect(missing.message).toMatch(/eid\.trustAnchors \(env EID_TRUST_ANCHORS\): names \/nonexistent\/root\.pem, which does not exist/);
+  });
+
+  test('proxy certificate forwarding needs the proxy named in EID_TRUSTED_PROXIES', () => {
+    expect(refusal({ EID_CERT_ORIGIN_MODE: 'proxy' }).problems[0]).toMatchObject({ setting: 'eid.trustedProxies', env: 'EID_TRUSTED_PROXIES' });
+    expect(loadConfig({ EID_CERT_ORIGIN_MODE: 'proxy', EID_TRUSTED_PROXIES: '10.0.0.5, 10.0.1.0/24' }).config.eid.trustedProxies).toEqual(['10.0.0.5', '10.0.1.0/24']);
+    expect(refusal({ EID_TRUSTED_PROXIES: '10.0.0.300' }).problems[0]).toMatchObject({ setting: 'eid.trustedProxies' });
+    expect(refusal({ EID_ALLOWED_POLICIES: '2.16.56.x' }).problems[0]).toMatchObject({ setting: 'eid.allowedPolicies' });
   });
 
   test('an issuer with a query or fragment is refused', () => {
