@@ -12,6 +12,7 @@ import { migrate } from '../store/migrate.ts';
 import { connectRedis } from '../store/redis.ts';
 import { createMemoryAdapterFactory, createRedisAdapterFactory } from '../store/artifacts/index.ts';
 import type { ArtifactAdapterFactory } from '../oidc/adapter.ts';
+import { createMemoryKeyValueStore, createRedisKeyValueStore, type KeyValueStore } from '../store/kv.ts';
 
 export type StorageMode = 'embedded' | 'postgres' | 'postgres+redis' | 'embedded+redis';
 
@@ -23,6 +24,7 @@ export interface Runtime {
   secrets: Secrets;
   mode: StorageMode;
   artifacts: ArtifactAdapterFactory;
+  kv: KeyValueStore;
   close(): Promise<void>;
 }
 
@@ -81,15 +83,22 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
       if (applied.length) logger.info({ applied }, 'applied database migrations');
     }
     let artifacts: ArtifactAdapterFactory;
+    let kv: KeyValueStore;
     const clockToleranceSeconds = config.ttl.clockToleranceSeconds;
     if (config.storage.redisUrl) {
       redis = connectRedis(config.storage.redisUrl, { keyPrefix: config.storage.redisKeyPrefix, logger });
       await waitForRedis(redis, logger);
       artifacts = createRedisAdapterFactory(redis, { clockToleranceSeconds });
+      kv = createRedisKeyValueStore(redis);
     } else {
       const memory = createMemoryAdapterFactory({ clockToleranceSeconds });
+      const memoryKv = createMemoryKeyValueStore();
       artifacts = memory.factory;
-      closeArtifacts = () => memory.close();
+      kv = memoryKv;
+      closeArtifacts = () => {
+        memory.close();
+        memoryKv.close();
+      };
     }
     return {
       config,
@@ -99,6 +108,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
       secrets,
       mode: storageMode(config),
       artifacts,
+      kv,
       async close() {
         closeArtifacts();
         if (redis) await redis.quit().catch(() => redis?.disconnect());
