@@ -1,8 +1,10 @@
 // User-facing texts of the pages the provider itself renders. Each key exists in every language;
 // a unit test checks that no language misses one.
+import { eidDe, eidEn, eidFr, eidNl } from './eid-messages.ts';
 import type { Locale } from './locale.ts';
 
 const nl = {
+  ...eidNl,
   'page.title': 'Aanmelden bij de overheid',
   'error.title': 'Er ging iets mis',
   'error.generic': 'De aanvraag kon niet worden verwerkt. Ga terug naar de toepassing en probeer opnieuw.',
@@ -25,6 +27,7 @@ type Messages = typeof nl;
 export type MessageKey = keyof Messages;
 
 const fr: Messages = {
+  ...eidFr,
   'page.title': "Connexion à l'administration",
   'error.title': "Une erreur s'est produite",
   'error.generic': "La demande n'a pas pu être traitée. Retournez à l'application et réessayez.",
@@ -44,6 +47,7 @@ const fr: Messages = {
 };
 
 const de: Messages = {
+  ...eidDe,
   'page.title': 'Anmeldung bei der Verwaltung',
   'error.title': 'Etwas ist schiefgelaufen',
   'error.generic': 'Die Anfrage konnte nicht verarbeitet werden. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
@@ -63,6 +67,7 @@ const de: Messages = {
 };
 
 const en: Messages = {
+  ...eidEn,
   'page.title': 'Government sign-in',
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be processed. Go back to the application and try again.',
