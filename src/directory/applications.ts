@@ -81,7 +81,9 @@ export function createApplicationQueries(db: Queryable, secrets: ApplicationSecr
       const { rows } = await db.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE client_id = $1 AND active`, [clientId]);
       const row = rows[0];
       if (!row) return undefined;
-      const metadata: ClientMetadata = { ...row.metadata, client_id: row.client_id };
+      // first_party travels with the metadata (an oidc-provider extraClientMetadata property, see
+      // src/oidc/client-metadata.ts) so consent and claims policy can read it from the client.
+      const metadata: ClientMetadata = { ...row.metadata, client_id: row.client_id, first_party: row.first_party };
       if (row.client_secret_sealed) {
         metadata.client_secret = open(secrets.keyEncryptionKey, row.client_secret_sealed, sealContext(row.client_id)).toString('utf8');
       }

@@ -9,6 +9,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import { ACR_VALUES, CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
 import { errorMiddleware } from '../http/errors.ts';
 import { observeProvider } from './events.ts';
+import { extraClientMetadata } from './client-metadata.ts';
+import { loadExistingGrant } from './consent.ts';
 import { featuresConfiguration } from './features.ts';
 import { interactionsConfiguration } from './interactions.ts';
 import { renderError } from './pages.ts';
@@ -57,6 +59,8 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
       return fetch(url, options);
     },
     renderError,
+    extraClientMetadata: extraClientMetadata(),
+    loadExistingGrant,
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

@@ -10,7 +10,7 @@ import { createApplicationQueries } from '../../../src/directory/applications.ts
 import { DEMO_PERSONS } from '../../../src/directory/seed.ts';
 import { DEMO_RESOURCE_SERVER } from '../../../src/server/seeding.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
-import { authorize, codeFlow, startAuthorization, type CodeFlowOptions } from '../../support/login.ts';
+import { authorize, codeFlow, finishInteraction, startAuthorization, type CodeFlowOptions } from '../../support/login.ts';
 
 const PRIMAWEB_CALLBACK = 'https://localhost:3000/callback';
 const PRIMAWEB_HOME = 'https://localhost:3000/';
@@ -307,6 +307,37 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
       } finally {
         await new Promise((resolve) => receiver.close(resolve));
       }
+    });
+  });
+
+  describe('consent', () => {
+    const authorizationUrl = async (rp: client.Configuration) =>
+      client.buildAuthorizationUrl(rp, {
+        redirect_uri: PRIMAWEB_CALLBACK,
+        scope: 'openid profile',
+        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: 'consent',
+      });
+
+    it('is not asked for a first-party application: the login alone leads back with a code, without a redirect loop', async () => {
+      const browser = await Browser.create();
+      const callback = await authorize(server.host, browser, await authorizationUrl(primaweb), PRIMAWEB_CALLBACK, { ...login(), consent: false });
+      expect(callback.searchParams.get('code')).toEqual(expect.any(String));
+      // A second request in the same browser goes straight through as well.
+      const again = await startAuthorization(browser, await authorizationUrl(primaweb), PRIMAWEB_CALLBACK);
+      expect(again.callback?.searchParams.get('code')).toEqual(expect.any(String));
+    });
+
+    it('is asked for a third-party application after the login', async () => {
+      const thirdParty = await registerApplication('third-party-app', { redirect_uris: [PRIMAWEB_CALLBACK] });
+      const browser = await Browser.create();
+      const { uid } = await startAuthorization(browser, await authorizationUrl(thirdParty), PRIMAWEB_CALLBACK);
+      const returnTo = await finishInteraction(server.host, uid!, { ...login(), consent: false });
+      const { stoppedAt } = await browser.follow(returnTo, (next) => next.pathname.startsWith('/interaction/') || next.href.startsWith(PRIMAWEB_CALLBACK));
+      expect(stoppedAt?.pathname).toMatch(/^\/interaction\//);
+      const interaction = await server.host.current.Interaction.find(stoppedAt!.pathname.split('/')[2]!);
+      expect(interaction?.prompt.name).toBe('consent');
     });
   });
 
