@@ -206,6 +206,7 @@ await describeOnEachBackend('mandates, applications, roles and profiles', (_back
       expect(await applications().findClientMetadata('app-a')).toEqual({
         client_id: 'app-a',
         client_secret: 'a-secret',
+        first_party: true,
         redirect_uris: ['https://a.example/cb'],
         token_endpoint_auth_method: 'client_secret_basic',
       });
@@ -229,7 +230,7 @@ await describeOnEachBackend('mandates, applications, roles and profiles', (_back
       await applications().upsertApplication({ clientId: 'app-b', name: 'B2', metadata: {}, clientSecret: 's2' });
       expect((await applications().findClientMetadata('app-b'))?.client_secret).toBe('s2');
       await applications().upsertApplication({ clientId: 'app-b', name: 'B2', metadata: {}, clientSecret: null });
-      expect(await applications().findClientMetadata('app-b')).toEqual({ client_id: 'app-b' });
+      expect(await applications().findClientMetadata('app-b')).toEqual({ client_id: 'app-b', first_party: false });
       expect(await applications().setClientSecret('app-b', 's3')).toBe(true);
       expect((await applications().findByClientId('app-b'))?.hasClientSecret).toBe(true);
     });

@@ -55,6 +55,7 @@ await describeOnEachBackend('seedDemoData', (_backend, db) => {
     expect(await apps.findClientMetadata(DEMO_CLIENT_ID)).toEqual({
       client_id: 'primaweb',
       client_secret: first.newClientSecrets[DEMO_CLIENT_ID],
+      first_party: true,
       client_name: 'PrimaWeb',
       application_type: 'web',
       redirect_uris: ['https://localhost:3000/callback', 'http://127.0.0.1:3000/callback'],
