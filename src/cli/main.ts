@@ -5,6 +5,7 @@ import { ConfigError } from '../config/load.ts';
 import { configCheck } from './commands/config-check.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { pkiCommand } from './commands/pki.ts';
 import { seedCommand } from './commands/seed.ts';
 import { serveCommand } from './commands/serve.ts';
 import { UsageError } from './usage.ts';
@@ -18,6 +19,7 @@ commands:
   keys rotate    publish new signing keys; they sign after keys.activationDelaySeconds
   keys list      show signing keys and their state
   config check   validate the configuration and print it, secrets redacted
+  pki generate   write a TEST eID PKI with demo cards (capacity-idp pki --help for options)
 
 Configuration: config/default.yaml, the file named by CAPACITY_IDP_CONFIG, then environment
 variables (see README: Configuration).`;
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   seed: seedCommand,
   keys: keysCommand,
   config: configCheck,
+  pki: pkiCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
