@@ -8,6 +8,11 @@ export interface Metrics {
   grants: Counter<'grant_type' | 'outcome'>;
   authorizations: Counter<'outcome'>;
   storageErrors: Counter<'backend'>;
+  /** OCSP requests and CRL downloads that went to the network, by what they established. */
+  revocationChecks: Counter<'method' | 'result'>;
+  revocationCache: Counter<'method' | 'outcome'>;
+  /** What each revocation check concluded; soft_failed counts logins let through unchecked. */
+  revocationOutcomes: Counter<'outcome'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -44,6 +49,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'capacity_idp_storage_unavailable_total',
       help: 'Requests answered 503 because a storage backend was unreachable.',
       labelNames: ['backend'],
+      registers: [registry],
+    }),
+    revocationChecks: new Counter({
+      name: 'capacity_idp_revocation_checks_total',
+      help: 'OCSP requests and CRL downloads by method (ocsp, crl) and result (good, revoked, unknown, unreachable, invalid).',
+      labelNames: ['method', 'result'],
+      registers: [registry],
+    }),
+    revocationCache: new Counter({
+      name: 'capacity_idp_revocation_cache_total',
+      help: 'Revocation cache look-ups by method (ocsp, crl) and outcome (hit, miss).',
+      labelNames: ['method', 'outcome'],
+      registers: [registry],
+    }),
+    revocationOutcomes: new Counter({
+      name: 'capacity_idp_revocation_outcomes_total',
+      help: 'Certificate revocation checks by conclusion (good, revoked, unavailable, soft_failed).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };
