@@ -35,7 +35,8 @@ export const DEFAULT_VALIDATION = { allowedPolicies: BELGIAN_EID_AUTHENTICATION_
 /** Flips the last byte of the DER, which lies in the signature value: the certificate still parses. */
 export function tamperSignature(der: Buffer): Buffer {
   const copy = Buffer.from(der);
-  copy[copy.length - 1] ^= 0x01;
+  const last = copy.length - 1;
+  copy.writeUInt8(copy.readUInt8(last) ^ 0x01, last);
   return copy;
 }
 
