@@ -1,5 +1,5 @@
 // The TEST eID PKI: generation in memory, issuing of arbitrary leaves, revocation, files on disk.
-export { KEY_TYPES, generateKey, randomSerial, signingAlgorithm, toPem, type KeyMaterial, type KeyType } from './crypto.ts';
+export { KEY_TYPES, generateKey, randomSerial, signingAlgorithm, toPem, x509, type KeyMaterial, type KeyType } from './crypto.ts';
 export { NAME_OIDS, buildName, opensslOneLine, personSubject, type NameAttribute, type NameSpec, type PersonName } from './names.ts';
 export { CLIENT_AUTH_OID, EID_POLICIES, KEY_USAGE, type CaKind, type CertificateUsage } from './profile.ts';
 export {
