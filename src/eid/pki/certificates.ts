@@ -104,7 +104,9 @@ export async function issueCrl(ca: IssuedCertificate, revoked: RevokedEntry[], c
     nextUpdate,
     signingKey: ca.key.keys.privateKey,
     signingAlgorithm: signingAlgorithm(ca.key.type),
-    entries: revoked.map((r) => ({ serialNumber: r.serialNumber, revocationDate: r.revokedAt })),
+    // An entry without a reason code gets an empty extensions SEQUENCE from the generator, which
+    // RFC 5280 forbids (SIZE 1..MAX) and strict readers (pkijs) reject: always state a reason.
+    entries: revoked.map((r) => ({ serialNumber: r.serialNumber, revocationDate: r.revokedAt, reason: x509.X509CrlReason.keyCompromise })),
     extensions: [
       await x509.AuthorityKeyIdentifierExtension.create(ca.key.keys.publicKey),
       new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),

@@ -1,6 +1,6 @@
 // Decides whether a presented certificate is a valid Belgian eID Authentication certificate
 // and who holds it. No network here: revocation is checked afterwards with the returned issuer.
-import { parseNationalNumber } from '../../directory/identifiers.ts';
+import { maskNationalNumbersIn, parseNationalNumber } from '../../directory/identifiers.ts';
 import { MAX_CERTIFICATE_BYTES, MAX_CHAIN_CERTIFICATES, UNDERSTOOD_EXTENSIONS, parseCertificate, subjectAttribute, type ParsedCertificate } from '../certificate.ts';
 import { CertificateRefusedError } from '../refusal.ts';
 import type { CardHolder, PresentedCertificate } from '../types.ts';
@@ -116,7 +116,9 @@ export function validateAuthenticationCertificate(presented: PresentedCertificat
       ...identity,
       certificate: {
         serialNumber: leaf.serialNumber,
-        subject: leaf.subject.text,
+        // The subject's serialNumber is the national register number: masked here, so the
+        // subject can be logged and audited like the other certificate fields.
+        subject: maskNationalNumbersIn(leaf.subject.text),
         issuer: leaf.issuer.text,
         notBefore: leaf.notBefore,
         notAfter: leaf.notAfter,
