@@ -13,6 +13,8 @@ export interface Metrics {
   revocationCache: Counter<'method' | 'outcome'>;
   /** What each revocation check concluded; soft_failed counts logins let through unchecked. */
   revocationOutcomes: Counter<'outcome'>;
+  /** eID certificate logins by outcome: success or the refusal reason. */
+  eidLogins: Counter<'outcome' | 'source'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -67,6 +69,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'capacity_idp_revocation_outcomes_total',
       help: 'Certificate revocation checks by conclusion (good, revoked, unavailable, soft_failed).',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    eidLogins: new Counter({
+      name: 'capacity_idp_eid_logins_total',
+      help: 'eID certificate logins by outcome (success or the refusal reason) and where the certificate came from.',
+      labelNames: ['outcome', 'source'],
       registers: [registry],
     }),
   };
