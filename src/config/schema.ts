@@ -164,7 +164,7 @@ export const configSchema = z
           .object({
             mode: z.enum(['direct', 'proxy']).default('direct'),
             url: url(['https:', 'http:']).optional(),
-            port: z.coerce.number().int().min(0).max(65535).default(8444),
+            port: z.coerce.number().int().min(0).max(65535).optional(),
           })
           .strict()
           .prefault({}),
@@ -308,7 +308,7 @@ export const settingDocs: SettingDoc[] = [
     description: 'Public URL of the certificate origin (own host or port); default https://localhost:<eid.certificateOrigin.port>.',
     example: 'https://eid.idp.example.be',
   },
-  { path: 'eid.certificateOrigin.port', env: 'EID_CERT_ORIGIN_PORT', description: 'Port of the certificate origin in direct mode (0 picks a free one).', example: '8444' },
+  { path: 'eid.certificateOrigin.port', env: 'EID_CERT_ORIGIN_PORT', description: 'Port of the certificate origin in direct mode; default server.port + 1 (0 when server.port is 0: a free one).', example: '8444' },
   {
     path: 'eid.trustedProxies',
     env: 'EID_TRUSTED_PROXIES',

@@ -6,6 +6,12 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ProviderHost } from '../oidc/host.ts';
 import { interactionRoutes } from '../interaction/routes.ts';
+import { eidRoutes } from '../interaction/eid-routes.ts';
+import type { EidService } from '../server/eid.ts';
+import type { Queryable } from '../store/database.ts';
+import type { KeyValueStore } from '../store/kv.ts';
+import { certificateOriginRoutes } from './certificate-origin.ts';
+import { demoRoutes } from './demo.ts';
 import { errorMiddleware } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 
@@ -36,6 +42,11 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   trustProxy: boolean;
   isShuttingDown: () => boolean;
+  issuer: string;
+  kv: KeyValueStore;
+  audit: Queryable;
+  eid?: EidService;
+  certificateOrigin: () => string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -63,10 +74,20 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorMiddleware(deps.logger, deps.metrics));
 
   const health = healthRoutes({ checks: deps.readiness, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown });
-  const interaction = interactionRoutes(deps.host);
+  const interaction = interactionRoutes(deps.host, { eidEnabled: deps.eid !== undefined });
   app.use(health.routes());
   app.use(interaction.routes());
   app.use(interaction.allowedMethods());
+  if (deps.eid) {
+    const eid = deps.eid;
+    app.use(eidRoutes({ host: deps.host, eid, kv: deps.kv, audit: deps.audit, logger: deps.logger, certificateOrigin: deps.certificateOrigin }).routes());
+    // Behind a TLS proxy the certificate origin's route is served here; the proxy's own host
+    // for it is the one that asks for the certificate (see deploy/nginx.conf).
+    if (eid.settings.certificateOrigin.mode === 'proxy') {
+      app.use(certificateOriginRoutes({ host: deps.host, eid, kv: deps.kv, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, issuer: deps.issuer }).routes());
+    }
+    if (eid.demo) app.use(demoRoutes(eid.demo).routes());
+  }
 
   app.use(async (ctx) => {
     // oidc-provider is a Koa application itself; it answers everything else (docs: "Mounting

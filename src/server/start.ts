@@ -6,7 +6,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.ts';
 import { createApp } from '../http/app.ts';
-import { loadTls } from '../http/tls.ts';
+import { generateSelfSigned, loadTls } from '../http/tls.ts';
+import { startCertificateOrigin } from '../http/certificate-origin.ts';
+import { setUpEid, type EidService } from './eid.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createAdapterFactory } from '../oidc/adapter.ts';
@@ -25,6 +27,10 @@ export interface RunningServer {
   host: ProviderHost;
   metrics: Metrics;
   seeded?: SeedReport;
+  /** The eID login, when trust anchors (or the demo PKI) are configured. */
+  eid?: EidService;
+  /** Public URL of the direct-mode certificate origin. */
+  certificateOriginUrl?: string;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes pools. */
   close(): Promise<void>;
 }
@@ -76,6 +82,7 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
   const issuer = config.server.issuer ?? `${tls ? 'https' : 'http'}://localhost:${port}`;
 
   let runtime: Runtime | undefined;
+  let certificateOrigin: { server: https.Server; url: string } | undefined;
   try {
     runtime = await openRuntime(config, logger);
     const { db, secrets } = runtime;
@@ -117,12 +124,32 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
       },
     });
 
+    const eid = await setUpEid(runtime, issuer, logger, metrics);
+    if (eid && eid.settings.certificateOrigin.mode === 'direct') {
+      // The certificate origin always speaks TLS itself; behind a plain-HTTP main listener
+      // (development) it uses a generated localhost certificate.
+      const originTls = tls ?? (await generateSelfSigned(['localhost', '127.0.0.1', '::1']));
+      const wanted = eid.settings.certificateOrigin.port ?? (port === 0 || config.server.port === 0 ? 0 : port + 1);
+      const started = await startCertificateOrigin(
+        { host, eid, kv: runtime.kv, audit: db, logger, metrics, issuer },
+        originTls,
+        { host: config.server.host, port: wanted },
+      );
+      certificateOrigin = { server: started.server, url: eid.settings.certificateOrigin.url ?? `https://localhost:${started.port}` };
+    }
+    const certificateOriginUrl = certificateOrigin?.url ?? eid?.settings.certificateOrigin.url ?? issuer;
+
     let shuttingDown = false;
     const redis = runtime.redis;
     const app = createApp({
       host,
       logger,
       metrics,
+      issuer,
+      kv: runtime.kv,
+      audit: db,
+      ...(eid ? { eid } : {}),
+      certificateOrigin: () => certificateOriginUrl,
       trustProxy: config.server.trustProxy,
       isShuttingDown: () => shuttingDown,
       readiness: [
@@ -141,6 +168,8 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
       host,
       metrics,
       ...(seeded ? { seeded } : {}),
+      ...(eid ? { eid } : {}),
+      ...(certificateOrigin ? { certificateOriginUrl: certificateOrigin.url } : {}),
       close() {
         closing ??= (async () => {
           shuttingDown = true;
@@ -149,6 +178,10 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
           watcher.stop();
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
+          if (certificateOrigin) {
+            certificateOrigin.server.close();
+            certificateOrigin.server.closeAllConnections();
+          }
           const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceSeconds * 1000);
           await closed;
           clearTimeout(grace);
@@ -160,6 +193,7 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
   } catch (err) {
     server.close();
     server.closeAllConnections();
+    certificateOrigin?.server.close();
     await runtime?.close().catch(() => {});
     throw err;
   }

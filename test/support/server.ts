@@ -40,7 +40,8 @@ export interface TestServer extends RunningServer {
 
 /**
  * Starts one instance: embedded, in memory, with the demo directory, silent, on a free port and
- * HTTPS with the test certificate. `env` overrides any of that (e.g. DATABASE_URL, REDIS_URL).
+ * HTTPS with the test certificate, without the eID demo PKI (protocol tests log in through the
+ * harness). `env` overrides any of that (e.g. DATABASE_URL, REDIS_URL, EID_DEMO_PKI).
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const { certFile, keyFile } = await testTls();
@@ -49,6 +50,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     IN_MEMORY: 'true',
     LOG_LEVEL: 'silent',
     SEED_DEMO_DATA: 'true',
+    EID_DEMO_PKI: 'false',
     TLS_MODE: 'files',
     TLS_CERT_FILE: certFile,
     TLS_KEY_FILE: keyFile,
