@@ -1,7 +1,9 @@
 // docker-compose.yml is a deployment we document, so it is checked like code: the provider
 // instances are configured only with settings that exist and values loadConfig accepts, and
 // nginx really fronts both instances with the forwarded headers they are told to trust.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -41,6 +43,23 @@ function idpEnvironment(service: string, env: Record<string, string> = { MASTER_
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v), env)]));
 }
 
+/**
+ * The environment as loadConfig sees it inside the container: the eID CA files the operator puts
+ * in deploy/eid (mounted at /etc/capacity-idp/eid) stand in as placeholder files here.
+ */
+const EID_MOUNT = '/etc/capacity-idp/eid/';
+const eidFolder = mkdtempSync(join(tmpdir(), 'cidp-compose-eid-'));
+function asMounted(environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([k, v]) => {
+      if (!v.includes(EID_MOUNT)) return [k, v];
+      const files = v.split(',').map((path) => join(eidFolder, path.slice(EID_MOUNT.length)));
+      for (const file of files) writeFileSync(file, '');
+      return [k, files.join(',')];
+    }),
+  );
+}
+
 describe('docker-compose.yml', () => {
   test('declares PostgreSQL, Redis, two provider instances and nginx', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['idp1', 'idp2', 'nginx', 'postgres', 'redis']);
@@ -56,7 +75,7 @@ describe('docker-compose.yml', () => {
   });
 
   test.each(IDPS)('%s values pass loadConfig: PostgreSQL and Redis, plain HTTP behind a trusted proxy, an https issuer', (service) => {
-    const { config } = loadConfig(idpEnvironment(service));
+    const { config } = loadConfig(asMounted(idpEnvironment(service)));
     expect(config.server.tls.mode).toBe('off');
     expect(config.server.trustProxy).toBe(true);
     expect(new URL(config.server.issuer!).protocol).toBe('https:');
@@ -65,6 +84,16 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.storage.databaseUrl!).hostname).toBe('postgres');
     expect(new URL(config.storage.redisUrl!).hostname).toBe('redis');
     expect(config.secrets.masterKey).toBe(MASTER_KEY);
+  });
+
+  test.each(IDPS)('%s takes eID certificates from nginx only: proxy mode, nginx\'s fixed address trusted, CA files mounted', (service) => {
+    const { config } = loadConfig(asMounted(idpEnvironment(service)));
+    expect(config.eid.certificateOrigin.mode).toBe('proxy');
+    const nginxAddress = (compose.services.nginx as { networks?: Record<string, { ipv4_address?: string }> }).networks?.idp?.ipv4_address;
+    expect(config.eid.trustedProxies).toEqual([nginxAddress]);
+    expect(compose.services[service]!.volumes).toContain('./deploy/eid:/etc/capacity-idp/eid:ro');
+    expect(new URL(config.eid.certificateOrigin.url!).port).toBe('8444');
+    expect(compose.services.nginx!.ports).toContain('8444:8444');
   });
 
   test('without MASTER_KEY compose refuses to start rather than run with a missing key', () => {
@@ -120,5 +149,22 @@ describe('deploy/nginx.conf', () => {
     // The host the instances see must be the issuer's, port included, or their URLs would differ.
     expect(header('X-Forwarded-Host')).toBe(`$host:${issuer.port}`);
     expect(header('Host')).toBe(`$host:${issuer.port}`);
+  });
+});
+
+describe('deploy/nginx.conf, eID certificate origin', () => {
+  const servers = nginxConf.split(/^server\s*\{/m).slice(1);
+  const main = servers.find((b) => /listen\s+443\s/.test(b)) ?? '';
+  const origin = servers.find((b) => /listen\s+8444\s/.test(b)) ?? '';
+
+  test('the main origin never asks for a certificate and blanks any certificate header a browser sends', () => {
+    expect(main).not.toMatch(/ssl_verify_client/);
+    for (const name of ['X-SSL-Client-Cert', 'Client-Cert', 'Client-Cert-Chain']) expect(main).toMatch(new RegExp(`proxy_set_header\\s+${name}\\s+"";`));
+  });
+
+  test('the certificate origin asks for one, leaves validation to the instances, and forwards it escaped', () => {
+    expect(origin).toMatch(/ssl_verify_client\s+optional_no_ca;/);
+    expect(origin).toMatch(/proxy_set_header\s+X-SSL-Client-Cert\s+\$ssl_client_escaped_cert;/);
+    expect(origin).toMatch(/location\s+=\s+\/eid\/authenticate/);
   });
 });
