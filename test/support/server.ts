@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import * as client from 'openid-client';
 import { loadConfig } from '../../src/config/load.ts';
 import { generateSelfSigned } from '../../src/http/tls.ts';
@@ -137,6 +137,18 @@ export interface BrowserResponse {
   text: string;
 }
 
+export interface BrowserOptions {
+  route?: Route;
+  headers?: Record<string, string>;
+  /**
+   * The connection to use for a request instead of the browser's agent (undefined: the agent),
+   * asked on every request: e.g. an agent that presents a client certificate to one origin.
+   */
+  dispatcherFor?: (url: URL) => Dispatcher | undefined;
+  /** Extra headers for a request, asked on every request (e.g. what a TLS proxy would add). */
+  headersFor?: (url: URL) => Record<string, string> | undefined;
+}
+
 /**
  * A browser reduced to what a login needs: a cookie jar (one host, so domains are ignored) and
  * redirects followed by hand so a test can stop at the relying party's redirect_uri.
@@ -145,15 +157,19 @@ export class Browser {
   readonly #agent: Agent;
   readonly #route: Route | undefined;
   readonly #headers: Record<string, string>;
+  readonly #dispatcherFor: BrowserOptions['dispatcherFor'];
+  readonly #headersFor: BrowserOptions['headersFor'];
   readonly #cookies = new Map<string, StoredCookie>();
 
-  constructor(agent: Agent, options: { route?: Route; headers?: Record<string, string> } = {}) {
+  constructor(agent: Agent, options: BrowserOptions = {}) {
     this.#agent = agent;
     this.#route = options.route;
     this.#headers = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'nl-BE,nl;q=0.9', ...options.headers };
+    this.#dispatcherFor = options.dispatcherFor;
+    this.#headersFor = options.headersFor;
   }
 
-  static async create(options: { route?: Route; headers?: Record<string, string> } = {}): Promise<Browser> {
+  static async create(options: BrowserOptions = {}): Promise<Browser> {
     return new Browser((await testTls()).agent, options);
   }
 
@@ -167,10 +183,10 @@ export class Browser {
   }
 
   /** One request, no redirect followed. */
-  async request(url: URL | string, init: { method?: string; body?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<BrowserResponse> {
+  async request(url: URL | string, init: { method?: string; body?: URLSearchParams | string; headers?: Record<string, string> } = {}): Promise<BrowserResponse> {
     const address = new URL(url);
     const target = this.#route ? this.#route(address) : address;
-    const headers: Record<string, string> = { ...this.#headers, ...init.headers };
+    const headers: Record<string, string> = { ...this.#headers, ...this.#headersFor?.(address), ...init.headers };
     const cookie = this.cookieHeader(address);
     if (cookie) headers.cookie = cookie;
     const response = await undiciFetch(target, {
@@ -178,7 +194,7 @@ export class Browser {
       headers,
       ...(init.body ? { body: init.body } : {}),
       redirect: 'manual',
-      dispatcher: this.#agent,
+      dispatcher: this.#dispatcherFor?.(target) ?? this.#agent,
     });
     for (const header of response.headers.getSetCookie()) {
       const cookie = parseSetCookie(header, address.pathname);
