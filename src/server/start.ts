@@ -74,9 +74,11 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
     res.once('close', () => inFlight.delete(res));
     return handler(req, res);
   };
+  // A forwarded client certificate chain (proxy mode) does not fit Node's default 16 KiB of headers.
+  const maxHeaderSize = config.eid.certificateOrigin.mode === 'proxy' ? 64 * 1024 : 16 * 1024;
   const server = tls
-    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, serve)
-    : http.createServer(serve);
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', maxHeaderSize }, serve)
+    : http.createServer({ maxHeaderSize }, serve);
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, config.server.host, config.server.port);
   const issuer = config.server.issuer ?? `${tls ? 'https' : 'http'}://localhost:${port}`;
