@@ -12,7 +12,7 @@ import { createForwardedCertificateReader, type ForwardedCertificateReader } fro
 import { TrustStoreError, loadTrustStore, trustStoreFromCertificates, type TrustStore } from '../eid/validation/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Runtime } from './runtime.ts';
+import { storageMode, type Runtime } from './runtime.ts';
 
 export interface EidService {
   settings: Config['eid'];
@@ -22,9 +22,15 @@ export interface EidService {
   demo?: DemoPki;
 }
 
-function wantsDemo(runtime: Runtime): boolean {
-  const setting = runtime.config.eid.demoPki;
-  return setting === 'true' || (setting === 'auto' && runtime.mode.startsWith('embedded'));
+export function wantsDemoPki(config: Config): boolean {
+  const setting = config.eid.demoPki;
+  return setting === 'true' || (setting === 'auto' && storageMode(config).startsWith('embedded'));
+}
+
+/** Generating the demo hierarchy takes a moment: start it early, in parallel with the storage. */
+export function prepareDemoPki(config: Config, issuer: string): Promise<DemoPki> | undefined {
+  if (!wantsDemoPki(config)) return undefined;
+  return ensureDemoPki(issuer, config.storage.inMemory ? undefined : config.storage.dataDir);
 }
 
 function configuredTrust(settings: Config['eid']): TrustStore {
@@ -38,13 +44,13 @@ function configuredTrust(settings: Config['eid']): TrustStore {
   }
 }
 
-export async function setUpEid(runtime: Runtime, issuer: string, logger: Logger, metrics: Metrics): Promise<EidService | undefined> {
+export async function setUpEid(runtime: Runtime, issuer: string, logger: Logger, metrics: Metrics, demoPki = prepareDemoPki(runtime.config, issuer)): Promise<EidService | undefined> {
   const settings = runtime.config.eid;
   const configured = configuredTrust(settings);
   let demo: DemoPki | undefined;
   let trust = configured;
-  if (wantsDemo(runtime)) {
-    demo = await ensureDemoPki(issuer, runtime.config.storage.inMemory ? undefined : runtime.config.storage.dataDir);
+  if (demoPki) {
+    demo = await demoPki;
     const demoTrust = trustStoreFromCertificates({ anchors: demo.anchors, intermediates: demo.intermediates });
     trust = { anchors: [...configured.anchors, ...demoTrust.anchors], intermediates: [...configured.intermediates, ...demoTrust.intermediates] };
     logger.warn({ dir: demo.dir ?? '(in memory)' }, 'eID demo PKI is trusted: TEST certificates can log in. Never enable this in production.');

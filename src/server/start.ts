@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { createApp } from '../http/app.ts';
 import { generateSelfSigned, loadTls } from '../http/tls.ts';
 import { startCertificateOrigin } from '../http/certificate-origin.ts';
-import { setUpEid, type EidService } from './eid.ts';
+import { prepareDemoPki, setUpEid, type EidService } from './eid.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createAdapterFactory } from '../oidc/adapter.ts';
@@ -86,6 +86,9 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
   let runtime: Runtime | undefined;
   let certificateOrigin: { server: https.Server; url: string } | undefined;
   try {
+    const demoPki = prepareDemoPki(config, issuer);
+    // A failure is reported where it is awaited (setUpEid), not as an unhandled rejection.
+    demoPki?.catch(() => {});
     runtime = await openRuntime(config, logger);
     const { db, secrets } = runtime;
     const seeded = await seedIfEmpty(runtime, issuer);
@@ -126,7 +129,7 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
       },
     });
 
-    const eid = await setUpEid(runtime, issuer, logger, metrics);
+    const eid = await setUpEid(runtime, issuer, logger, metrics, demoPki);
     if (eid && eid.settings.certificateOrigin.mode === 'direct') {
       // The certificate origin always speaks TLS itself; behind a plain-HTTP main listener
       // (development) it uses a generated localhost certificate.

@@ -12,6 +12,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   const discovery = `${server.issuer}/.well-known/openid-configuration`;
   logger.info({ issuer: server.issuer, discovery, storage: server.runtime.mode, port: server.port }, 'capacity-idp is ready');
   console.log(`\ncapacity-idp is ready\n  issuer:    ${server.issuer}\n  discovery: ${discovery}\n  storage:   ${server.runtime.mode}`);
+  if (server.eid) {
+    console.log(`  eID login: certificate origin ${server.certificateOriginUrl ?? '(behind the TLS proxy)'}`);
+    if (server.eid.demo) {
+      const where = server.eid.demo.dir ? `${server.eid.demo.dir}/cards/<person>/authentication.p12` : '(in memory: no files)';
+      console.log(`  TEST eID cards to import in a browser: ${where}, password ${server.eid.demo.pkcs12Password}`);
+    }
+  } else {
+    console.log('  eID login: off (no eid.trustAnchors configured)');
+  }
   if (server.seeded) printSeedReport(server.seeded);
   else {
     const demo = await server.runtime.db.query<{ client_id: string }>('SELECT client_id FROM applications WHERE client_id = $1', [DEMO_CLIENT_ID]);
