@@ -101,6 +101,17 @@ describe('eID login through the certificate origin (direct mode)', () => {
     expect(event).toMatchObject({ outcome: 'success', subject: fx.personId('elise'), details: { certificate: { serial: card.authentication.serialNumber } } });
   });
 
+  test('the same browser and card log in again (prompt=login): the certificate origin sees the card on the new connection too', async () => {
+    const browser = await newBrowser();
+    browser.present(cardCertificate(fx.pki.card('elise').authentication, fx.pki.chainFor('citizen')));
+    for (const params of [{}, { prompt: 'login' }] as Record<string, string>[]) {
+      const pending = await beginAuthorization(fx.primaweb, browser, { redirectUri: PRIMAWEB_CALLBACK, params });
+      const outcome = await followToClient(browser, new URL(`/interaction/${pending.uid}/eid`, fx.server.url), PRIMAWEB_CALLBACK);
+      expect(outcome.page?.text.slice(0, 400)).toBeUndefined();
+      expect((await pending.finish(outcome.callback!)).claims()!.sub).toBe(fx.personId('elise'));
+    }
+  });
+
   test('a card holder who is not in the directory is provisioned on the first login, once', async () => {
     const countPersons = async () => (await fx.server.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM persons')).rows[0]!.n;
     const before = await countPersons();
