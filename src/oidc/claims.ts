@@ -9,11 +9,6 @@ export interface PersonClaimsSource {
 
 export const SCOPES = ['openid', 'offline_access', 'profile'];
 
-/**
- * Authentication context classes, with the FAS/CSAM level names Belgian relying parties already
- * know (docs/domain.md §3.1): Level500 is an eID card with its PIN.
- */
-export const ACR_VALUES = ['urn:be:fedict:iam:fas:Level500'];
 
 export const CLAIMS: NonNullable<Configuration['claims']> = {
   // acr and amr are only emitted when a scope maps them (oidc-provider's Claims mask); relying

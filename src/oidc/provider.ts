@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../crypto/secrets.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { ACR_VALUES, CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
+import { CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
 import { errorMiddleware } from '../http/errors.ts';
 import { observeProvider } from './events.ts';
 import { extraClientMetadata } from './client-metadata.ts';
@@ -36,7 +36,9 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
     jwks,
     findAccount: createFindAccount(deps.persons),
     scopes: SCOPES,
-    acrValues: ACR_VALUES,
+    // The acr an eID login records (eid.acr; by default the FAS level relying parties know,
+    // docs/domain.md §3.1): advertised, and accepted in acr_values.
+    acrValues: [config.eid.acr],
     claims: CLAIMS,
     features: featuresConfiguration({ resourceServers: deps.resourceServers, dpopNonceSecret: secrets.dpopNonceSecret }),
     interactions: interactionsConfiguration(),
