@@ -1,34 +1,15 @@
 // The short-lived key-value store behaves the same in process and in Redis: values expire on
 // time, and a one-time value can be taken only once even by concurrent callers.
-import { Redis } from 'ioredis';
-import { createMemoryKeyValueStore, createRedisKeyValueStore, type KeyValueStore } from '../../src/store/kv.ts';
 import { connectRedis } from '../../src/store/redis.ts';
 import { StorageUnavailableError } from '../../src/store/errors.ts';
-import { REDIS_URL, haveRedis, uniqueName } from '../support/services.ts';
+import { createRedisKeyValueStore } from '../../src/store/kv.ts';
+import { keyValueBackends } from '../support/kv.ts';
 
-// Under CI=true a missing Redis fails here instead of shrinking the matrix.
-const redisUp = await haveRedis();
-const prefix = `${uniqueName('kvtest')}:`;
-let redis: Redis | undefined;
-const memory = createMemoryKeyValueStore();
+const stores = await keyValueBackends('kvtest');
+const backends = stores.list;
 
-const backends: [string, () => KeyValueStore][] = [['in-process', () => memory]];
-if (redisUp) backends.push(['Redis', () => createRedisKeyValueStore(redis!)]);
-
-beforeAll(async () => {
-  if (redisUp) redis = new Redis(REDIS_URL, { keyPrefix: prefix });
-});
-
-afterAll(async () => {
-  memory.close();
-  if (redis) {
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
-    redis.disconnect();
-  }
-});
+beforeAll(() => stores.open());
+afterAll(() => stores.close());
 
 describe.each(backends)('key-value store (%s)', (_name, make) => {
   test('a value set is read back until it is deleted', async () => {

@@ -1,33 +1,15 @@
 // A ticket carries a validated login from the certificate origin back to the main origin. It
 // works once, for the interaction it was issued for, in the browser that holds the binding
 // cookie, within its lifetime; on the in-process store and on Redis alike.
-import { Redis } from 'ioredis';
-import { createMemoryKeyValueStore, createRedisKeyValueStore, type KeyValueStore } from '../../../src/store/kv.ts';
 import { TicketError, bindingProof, createBinding, isBindingProof, issueTicket, redeemTicket, type TicketRefusal } from '../../../src/eid/tickets.ts';
-import { REDIS_URL, haveRedis, uniqueName } from '../../support/services.ts';
+import { keyValueBackends } from '../../support/kv.ts';
 
-const redisUp = await haveRedis();
-const prefix = `${uniqueName('eidtickets')}:`;
-let redis: Redis | undefined;
-const memory = createMemoryKeyValueStore();
+const stores = await keyValueBackends('eidtickets');
+const backends = stores.list;
+const { memory, prefix } = stores;
 
-const backends: [string, () => KeyValueStore][] = [['in-process', () => memory]];
-if (redisUp) backends.push(['Redis', () => createRedisKeyValueStore(redis!)]);
-
-beforeAll(() => {
-  if (redisUp) redis = new Redis(REDIS_URL, { keyPrefix: prefix });
-});
-
-afterAll(async () => {
-  memory.close();
-  if (redis) {
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
-    redis.disconnect();
-  }
-});
+beforeAll(() => stores.open());
+afterAll(() => stores.close());
 
 interface LoginResult {
   personId: string;
@@ -139,8 +121,9 @@ test.each(backends)('the store holds neither the ticket nor the binding cookie (
   const binding = createBinding();
   const ticket = await issueTicket(kv, { uid: 'interaction-9', proof: binding.proof, result, ttlSeconds: 60 });
   if (name === 'Redis') {
-    const keys = await redis!.keys('*');
-    const values = await Promise.all(keys.map((k) => redis!.get(k.slice(prefix.length))));
+    const redis = stores.redis()!;
+    const keys = await redis.keys('*');
+    const values = await Promise.all(keys.map((k) => redis.get(k.slice(prefix.length))));
     expect(keys.filter((k) => k.includes('eid:ticket:'))).not.toHaveLength(0);
     expect(keys.join(' ')).not.toContain(ticket);
     expect(values.join(' ')).not.toContain(ticket);
