@@ -11,12 +11,9 @@ import { startCertificateOrigin } from '../http/certificate-origin.ts';
 import { prepareDemoPki, setUpEid, type EidService } from './eid.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import { createAdapterFactory } from '../oidc/adapter.ts';
-import { ProviderHost } from '../oidc/host.ts';
-import { createResourceServerQueries } from '../oidc/resource-servers.ts';
-import { createPersonQueries } from '../directory/persons.ts';
-import { createApplicationQueries } from '../directory/applications.ts';
-import { ensureSigningKeys, loadKeySet, watchKeySet } from '../keys/signing-keys.ts';
+import type { ProviderHost } from '../oidc/host.ts';
+import { watchKeySet } from '../keys/signing-keys.ts';
+import { createProviderHost } from './provider-host.ts';
 import { seedIfEmpty, type SeedReport } from './seeding.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 
@@ -93,34 +90,12 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
     const { db, secrets } = runtime;
     const seeded = await seedIfEmpty(runtime, issuer);
 
-    await ensureSigningKeys(db, secrets);
-    const keySet = await loadKeySet(db, secrets);
-    const persons = createPersonQueries(db, secrets);
-    const applications = createApplicationQueries(db, secrets);
-    const host = new ProviderHost(
-      {
-        issuer,
-        config,
-        secrets,
-        adapter: createAdapterFactory(runtime.artifacts, applications),
-        persons: {
-          async findPerson(id) {
-            const p = await persons.findById(id);
-            return p && { id: p.id, givenName: p.givenName, familyName: p.familyName, locale: p.preferredLocale };
-          },
-        },
-        resourceServers: createResourceServerQueries(db),
-        logger,
-        metrics,
-      },
-      keySet.jwks,
-      keySet.fingerprint,
-    );
+    const { host, fingerprint } = await createProviderHost(runtime, { issuer, logger, metrics });
     const watcher = watchKeySet({
       db,
       secrets,
       intervalMs: config.keys.refreshIntervalSeconds * 1000,
-      current: keySet.fingerprint,
+      current: fingerprint,
       logger,
       onChange(next) {
         if (host.replaceKeys(next.jwks, next.fingerprint)) {
