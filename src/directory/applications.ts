@@ -81,9 +81,10 @@ export function createApplicationQueries(db: Queryable, secrets: ApplicationSecr
       const { rows } = await db.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE client_id = $1 AND active`, [clientId]);
       const row = rows[0];
       if (!row) return undefined;
-      // first_party travels with the metadata (an oidc-provider extraClientMetadata property, see
-      // src/oidc/client-metadata.ts) so consent and claims policy can read it from the client.
-      const metadata: ClientMetadata = { ...row.metadata, client_id: row.client_id, first_party: row.first_party };
+      // first_party and allow_nrn travel with the metadata (oidc-provider extraClientMetadata
+      // properties, see src/oidc/client-metadata.ts) so consent and claims policy can read them
+      // from the client; without allow_nrn the client's scope loses national_register_number there.
+      const metadata: ClientMetadata = { ...row.metadata, client_id: row.client_id, first_party: row.first_party, allow_nrn: row.allow_nrn };
       if (row.client_secret_sealed) {
         metadata.client_secret = open(secrets.keyEncryptionKey, row.client_secret_sealed, sealContext(row.client_id)).toString('utf8');
       }

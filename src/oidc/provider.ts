@@ -6,7 +6,9 @@ import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../crypto/secrets.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { CLAIMS, SCOPES, createFindAccount, type PersonClaimsSource } from './claims.ts';
+import type { Database } from '../store/database.ts';
+import { CLAIMS, SCOPES, createClaimsSource, createFindAccount, rememberClaimsLocale } from './claims.ts';
+import { createExtraTokenClaims } from './tokens.ts';
 import { errorMiddleware } from '../http/errors.ts';
 import { observeProvider } from './events.ts';
 import { extraClientMetadata } from './client-metadata.ts';
@@ -23,7 +25,8 @@ export interface ProviderDeps {
   config: Config;
   secrets: Secrets;
   adapter: (modelName: string) => Adapter;
-  persons: PersonClaimsSource;
+  /** The directory: persons, selections, roles and profiles that claims are computed from. */
+  db: Database;
   resourceServers: Pick<ResourceServerQueries, 'find'>;
   logger: Logger;
   metrics: Metrics;
@@ -31,10 +34,15 @@ export interface ProviderDeps {
 
 export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
   const { config, secrets } = deps;
+  const claimsSource = createClaimsSource({ db: deps.db, secrets });
   const configuration: Configuration = {
     adapter: deps.adapter,
     jwks,
-    findAccount: createFindAccount(deps.persons),
+    findAccount: createFindAccount(claimsSource),
+    extraTokenClaims: createExtraTokenClaims(claimsSource),
+    // Scope claims go into the ID token too (Core §5.4 would keep them for userinfo); claims()
+    // in claims.ts keeps entity, capacity and roles out of third-party clients' ID tokens.
+    conformIdTokenClaims: false,
     scopes: SCOPES,
     // The acr an eID login records (eid.acr; by default the FAS level relying parties know,
     // docs/domain.md §3.1): advertised, and accepted in acr_values.
@@ -88,6 +96,7 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
   // end_session while Redis is down) and would reach Koa's bare text/plain default; our one
   // error mapping answers them like every other route.
   provider.use(errorMiddleware(deps.logger, deps.metrics));
+  provider.use(rememberClaimsLocale(claimsSource));
   observeProvider(provider, deps.logger, deps.metrics);
   return provider;
 }

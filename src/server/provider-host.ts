@@ -5,7 +5,6 @@
 import { ProviderHost } from '../oidc/host.ts';
 import { createAdapterFactory } from '../oidc/adapter.ts';
 import { createResourceServerQueries } from '../oidc/resource-servers.ts';
-import { createPersonQueries } from '../directory/persons.ts';
 import { createApplicationQueries } from '../directory/applications.ts';
 import { ensureSigningKeys, loadKeySet } from '../keys/signing-keys.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -28,7 +27,6 @@ export async function createProviderHost(runtime: Runtime, options: ProviderHost
   const { db, secrets, config } = runtime;
   await ensureSigningKeys(db, secrets);
   const keySet = await loadKeySet(db, secrets);
-  const persons = createPersonQueries(db, secrets);
   const applications = createApplicationQueries(db, secrets);
   const host = new ProviderHost(
     {
@@ -36,12 +34,7 @@ export async function createProviderHost(runtime: Runtime, options: ProviderHost
       config,
       secrets,
       adapter: createAdapterFactory(runtime.artifacts, applications),
-      persons: {
-        async findPerson(id) {
-          const p = await persons.findById(id);
-          return p && { id: p.id, givenName: p.givenName, familyName: p.familyName, locale: p.preferredLocale };
-        },
-      },
+      db,
       resourceServers: createResourceServerQueries(db),
       logger: options.logger,
       metrics: options.metrics,
