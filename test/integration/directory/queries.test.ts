@@ -207,6 +207,7 @@ await describeOnEachBackend('mandates, applications, roles and profiles', (_back
         client_id: 'app-a',
         client_secret: 'a-secret',
         first_party: true,
+        allow_nrn: false,
         redirect_uris: ['https://a.example/cb'],
         token_endpoint_auth_method: 'client_secret_basic',
       });
@@ -230,7 +231,7 @@ await describeOnEachBackend('mandates, applications, roles and profiles', (_back
       await applications().upsertApplication({ clientId: 'app-b', name: 'B2', metadata: {}, clientSecret: 's2' });
       expect((await applications().findClientMetadata('app-b'))?.client_secret).toBe('s2');
       await applications().upsertApplication({ clientId: 'app-b', name: 'B2', metadata: {}, clientSecret: null });
-      expect(await applications().findClientMetadata('app-b')).toEqual({ client_id: 'app-b', first_party: false });
+      expect(await applications().findClientMetadata('app-b')).toEqual({ client_id: 'app-b', first_party: false, allow_nrn: false });
       expect(await applications().setClientSecret('app-b', 's3')).toBe(true);
       expect((await applications().findByClientId('app-b'))?.hasClientSecret).toBe(true);
     });

@@ -56,6 +56,7 @@ await describeOnEachBackend('seedDemoData', (_backend, db) => {
       client_id: 'primaweb',
       client_secret: first.newClientSecrets[DEMO_CLIENT_ID],
       first_party: true,
+      allow_nrn: false,
       client_name: 'PrimaWeb',
       application_type: 'web',
       redirect_uris: ['https://localhost:3000/callback', 'http://127.0.0.1:3000/callback'],
