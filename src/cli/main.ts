@@ -3,6 +3,7 @@
 // code 2 and a message naming the setting; other failures exit 1 with a one-line reason.
 import { ConfigError } from '../config/load.ts';
 import { configCheck } from './commands/config-check.ts';
+import { directoryCommand } from './commands/directory.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { pkiCommand } from './commands/pki.ts';
@@ -20,6 +21,7 @@ commands:
   keys list      show signing keys and their state
   config check   validate the configuration and print it, secrets redacted
   pki generate   write a TEST eID PKI with demo cards (capacity-idp pki --help for options)
+  directory ...  find persons, manage profiles, mandates and roles (capacity-idp directory --help)
 
 Configuration: config/default.yaml, the file named by CAPACITY_IDP_CONFIG, then environment
 variables (see README: Configuration).`;
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   keys: keysCommand,
   config: configCheck,
   pki: pkiCommand,
+  directory: directoryCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
