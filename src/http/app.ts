@@ -5,6 +5,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ProviderHost } from '../oidc/host.ts';
+import { createSelectionService } from '../oidc/selection.ts';
 import { interactionRoutes } from '../interaction/routes.ts';
 import { eidRoutes } from '../interaction/eid-routes.ts';
 import type { EidService } from '../server/eid.ts';
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorMiddleware(deps.logger, deps.metrics));
 
   const health = healthRoutes({ checks: deps.readiness, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown });
-  const interaction = interactionRoutes(deps.host, { eidEnabled: deps.eid !== undefined });
+  const interaction = interactionRoutes(deps.host, { eidEnabled: deps.eid !== undefined, selection: createSelectionService({ db: deps.audit }), audit: deps.audit });
   app.use(health.routes());
   app.use(interaction.routes());
   app.use(interaction.allowedMethods());

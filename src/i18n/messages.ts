@@ -1,10 +1,12 @@
 // User-facing texts of the pages the provider itself renders. Each key exists in every language;
 // a unit test checks that no language misses one.
 import { eidDe, eidEn, eidFr, eidNl } from './eid-messages.ts';
+import { selectionDe, selectionEn, selectionFr, selectionNl } from './selection-messages.ts';
 import type { Locale } from './locale.ts';
 
 const nl = {
   ...eidNl,
+  ...selectionNl,
   'page.title': 'Aanmelden bij de overheid',
   'error.title': 'Er ging iets mis',
   'error.generic': 'De aanvraag kon niet worden verwerkt. Ga terug naar de toepassing en probeer opnieuw.',
@@ -28,6 +30,7 @@ export type MessageKey = keyof Messages;
 
 const fr: Messages = {
   ...eidFr,
+  ...selectionFr,
   'page.title': "Connexion à l'administration",
   'error.title': "Une erreur s'est produite",
   'error.generic': "La demande n'a pas pu être traitée. Retournez à l'application et réessayez.",
@@ -48,6 +51,7 @@ const fr: Messages = {
 
 const de: Messages = {
   ...eidDe,
+  ...selectionDe,
   'page.title': 'Anmeldung bei der Verwaltung',
   'error.title': 'Etwas ist schiefgelaufen',
   'error.generic': 'Die Anfrage konnte nicht verarbeitet werden. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
@@ -68,6 +72,7 @@ const de: Messages = {
 
 const en: Messages = {
   ...eidEn,
+  ...selectionEn,
   'page.title': 'Government sign-in',
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be processed. Go back to the application and try again.',
@@ -90,4 +95,9 @@ export const MESSAGES: Record<Locale, Messages> = { nl, fr, de, en };
 
 export function t(locale: Locale, key: MessageKey): string {
   return MESSAGES[locale][key];
+}
+
+/** A text with `{name}` placeholders filled in (values are escaped where the page is rendered). */
+export function tf(locale: Locale, key: MessageKey, values: Record<string, string>): string {
+  return t(locale, key).replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }

@@ -20,7 +20,8 @@ import type { EidService } from '../server/eid.ts';
 import type { Queryable } from '../store/database.ts';
 import type { KeyValueStore } from '../store/kv.ts';
 import { localeFor, loadInteraction } from './load.ts';
-import { renderRefusal, renderSessionNotFound } from './pages.ts';
+import { interactionUrl, renderRefusal, renderSessionNotFound } from './pages.ts';
+import { csrfFor } from './steps.ts';
 
 export const BINDING_COOKIE = 'cidp_eid_binding';
 
@@ -99,7 +100,8 @@ export function eidRoutes(deps: EidRouteDeps): Router {
         ip: ctx.ip,
         details: { interaction: interaction.uid, reason: err.reason },
       });
-      return renderRefusal(ctx, locale, interaction.uid, 'refused.session', `ticket_${err.reason}`);
+      // The ticket is spent: the switcher re-renders the login page, not this callback.
+      return renderRefusal(ctx, locale, interaction.uid, 'refused.session', `ticket_${err.reason}`, csrfFor(deps.host, interaction.uid), interactionUrl(interaction.uid));
     }
     ctx.cookies.set(BINDING_COOKIE, null, { path: `${INTERACTION_PATH}/${interaction.uid}` });
     ctx.redirect(await finishLogin(deps, ctx, result));
@@ -110,7 +112,7 @@ export function eidRoutes(deps: EidRouteDeps): Router {
     const interaction = await requireInteraction(ctx);
     if (!interaction) return;
     const reason = isRefusalReason(ctx.query.reason) ? ctx.query.reason : 'no_certificate';
-    renderRefusal(ctx, localeFor(ctx, interaction), interaction.uid, `refused.${reason}` as MessageKey, reason);
+    renderRefusal(ctx, localeFor(ctx, interaction), interaction.uid, `refused.${reason}` as MessageKey, reason, csrfFor(deps.host, interaction.uid));
   });
 
   // Card agent: a nonce to sign, bound to this interaction.

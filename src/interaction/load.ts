@@ -3,7 +3,8 @@
 // another one, so a URL cannot steer a browser into someone else's login.
 import type { Context } from 'koa';
 import { errors, type Interaction } from 'oidc-provider';
-import { negotiateLocale, type Locale } from '../i18n/locale.ts';
+import { pageLocale } from '../http/html.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { ProviderHost } from '../oidc/host.ts';
 
 export async function loadInteraction(host: ProviderHost, ctx: Context): Promise<Interaction | undefined> {
@@ -17,7 +18,7 @@ export async function loadInteraction(host: ProviderHost, ctx: Context): Promise
   return interaction.uid === ctx.params.uid ? interaction : undefined;
 }
 
+/** The page language: switcher, ui_locales (page URL, then authorization request), cookie, browser. */
 export function localeFor(ctx: Context, interaction: Interaction | undefined): Locale {
-  const requested = (ctx.query.ui_locales as string | undefined) ?? (interaction?.params.ui_locales as string | undefined);
-  return negotiateLocale(requested, ctx.get('accept-language'));
+  return pageLocale(ctx, interaction?.params.ui_locales as string | undefined);
 }

@@ -7,12 +7,18 @@ import { NATIONAL_REGISTER_NUMBER_SCOPE, SCOPES } from './claims.ts';
 export const FIRST_PARTY = 'first_party';
 /** The application may receive the national register number (scope national_register_number). */
 export const ALLOW_NRN = 'allow_nrn';
+/**
+ * Show the entity/capacity choice even when the person has exactly one mandate the application
+ * accepts (default: that one is selected without asking).
+ */
+export const ALWAYS_ASK_MANDATE = 'always_ask_mandate';
 
 export function extraClientMetadata(): NonNullable<Configuration['extraClientMetadata']> {
   return {
-    properties: [FIRST_PARTY, ALLOW_NRN],
+    properties: [FIRST_PARTY, ALLOW_NRN, ALWAYS_ASK_MANDATE],
     validator(_ctx, key, value, metadata) {
       if (key === FIRST_PARTY) metadata[FIRST_PARTY] = value === true;
+      if (key === ALWAYS_ASK_MANDATE) metadata[ALWAYS_ASK_MANDATE] = value === true;
       if (key === ALLOW_NRN) {
         metadata[ALLOW_NRN] = value === true;
         // oidc-provider refuses (invalid_scope) an OIDC scope outside the client's `scope`
@@ -27,6 +33,10 @@ export function extraClientMetadata(): NonNullable<Configuration['extraClientMet
 
 export function isFirstParty(client: { [key: string]: unknown }): boolean {
   return client[FIRST_PARTY] === true;
+}
+
+export function alwaysAsksMandate(client: { [key: string]: unknown }): boolean {
+  return client[ALWAYS_ASK_MANDATE] === true;
 }
 
 export function allowsNationalRegisterNumber(client: { [key: string]: unknown }): boolean {

@@ -12,9 +12,10 @@ import { createExtraTokenClaims } from './tokens.ts';
 import { errorMiddleware } from '../http/errors.ts';
 import { observeProvider } from './events.ts';
 import { extraClientMetadata } from './client-metadata.ts';
-import { loadExistingGrant } from './consent.ts';
+import { createLoadExistingGrant } from './consent.ts';
 import { featuresConfiguration } from './features.ts';
 import { interactionsConfiguration } from './interactions.ts';
+import { createSelectionService } from './selection.ts';
 import { renderError } from './pages.ts';
 import { createPairwiseIdentifier } from './pairwise.ts';
 import type { ResourceServerQueries } from './resource-servers.ts';
@@ -34,6 +35,8 @@ export interface ProviderDeps {
 
 export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
   const { config, secrets } = deps;
+  // The entity/capacity/role step: its prompt and where a choice is stored with the grant.
+  const selection = createSelectionService({ db: deps.db });
   const claimsSource = createClaimsSource({ db: deps.db, secrets });
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -49,7 +52,7 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
     acrValues: [config.eid.acr],
     claims: CLAIMS,
     features: featuresConfiguration({ resourceServers: deps.resourceServers, dpopNonceSecret: secrets.dpopNonceSecret }),
-    interactions: interactionsConfiguration(),
+    interactions: interactionsConfiguration(selection),
     ttl: ttlConfiguration(config.ttl),
     clockTolerance: config.ttl.clockToleranceSeconds,
     // PKCE for every client, public or confidential; oidc-provider v9 accepts only S256.
@@ -70,7 +73,7 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
     },
     renderError,
     extraClientMetadata: extraClientMetadata(),
-    loadExistingGrant,
+    loadExistingGrant: createLoadExistingGrant(selection),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
