@@ -42,10 +42,15 @@ const ACTOR = 'cli';
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_LABEL = 200;
 
+// Anything shaped like a national number, valid or mistyped, in text that echoes what the
+// operator typed: a number given where an id or a code was expected must not come back in clear.
+const NUMBER_LIKE = /(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}(?!\d)/g;
+const maskNumberLike = (text: string) => text.replace(NUMBER_LIKE, (n) => maskNationalNumber(n));
+
 /** Operator mistakes that are not about the command line: unknown person, client, profile. */
 export class DirectoryCommandError extends Error {
   constructor(message: string) {
-    super(message);
+    super(maskNumberLike(message));
     this.name = 'DirectoryCommandError';
   }
 }
@@ -53,7 +58,7 @@ export class DirectoryCommandError extends Error {
 type Options = Map<string, string | true>;
 
 function usage(message: string): UsageError {
-  return new UsageError(`directory: ${message} (see: capacity-idp directory --help)`);
+  return new UsageError(maskNumberLike(`directory: ${message} (see: capacity-idp directory --help)`));
 }
 
 /** `--name value`, `--name=value`, and the bare switch `--json`; each option at most once. */
@@ -440,7 +445,7 @@ export async function directoryCommand(args: string[]): Promise<number> {
   }
   if (subject === undefined) throw new UsageError(`directory: a command is required\n\n${DIRECTORY_USAGE}`);
   const command = COMMANDS[`${subject} ${action ?? ''}`];
-  if (!command) throw new UsageError(`directory: unknown command "${[subject, action].filter(Boolean).join(' ').slice(0, 60)}"\n\n${DIRECTORY_USAGE}`);
+  if (!command) throw new UsageError(`${maskNumberLike(`directory: unknown command "${[subject, action].filter(Boolean).join(' ').slice(0, 60)}"`)}\n\n${DIRECTORY_USAGE}`);
   // Arguments are checked before anything is opened: a typo costs no database connection.
   const options = parseOptions(rest, command.options);
   const run = command.prepare(options);

@@ -178,6 +178,12 @@ describeShared('capacity-idp directory (PostgreSQL and Redis, beside a running i
       expectUsageError(await cli('persons', 'find', '--nrn', NOBODY, 'extra'), /unexpected argument "extra"/);
       expectUsageError(await cli('persons', 'find', '--person', elise), /unknown option --person/);
     });
+
+    it('masks a number typed where something else was expected', async () => {
+      expectUsageError(await cli('persons', 'find', ELISE.nationalNumber), /unexpected argument "85\.03\.12-\*\*\*\.\*\*"/);
+      expectRefusal(await cli('mandates', 'list', '--person', dotted(ELISE.nationalNumber)), /no person with id 85\.03\.12-\*\*\*\.\*\*$/m);
+      expectUsageError(await cli('profiles', 'assign', '--person', elise, '--entity', NOEMIE.nationalNumber, '--client', 'primaweb', '--profile', 'DOSSIERS'), /--entity is not a valid enterprise number: "02\.11\.05-\*\*\*\.\*\*"/);
+    });
   });
 
   describe('profiles', () => {
