@@ -3,16 +3,18 @@
 // computed from the directory when each token is issued. Runs embedded (PGlite, in-process
 // artifacts) and on PostgreSQL + Redis.
 //
-// The login goes through the harness in test/support/login.ts. The entity/capacity/role choice
-// is recorded the way the selection step does it: in the interaction result (select_mandate)
-// and, keyed by the grant id, with createSelectionQueries().save() before the authorization
-// resumes, so the code is issued for a grant that already has its selection.
+// The login goes through the harness in test/support/login.ts. Most cases record the
+// entity/capacity/role choice directly, the way the selection step does: in the interaction
+// result (select_mandate) and, keyed by the grant id, with createSelectionQueries().save() before
+// the authorization resumes, so the code is issued for a grant that already has its selection.
+// The last cases take the selection pages themselves.
 import * as client from 'openid-client';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { generateMasterKey } from '../../../src/crypto/secrets.ts';
 import { createApplicationQueries } from '../../../src/directory/applications.ts';
 import { listAuditEvents } from '../../../src/directory/audit.ts';
+import { createEntityQueries } from '../../../src/directory/entities.ts';
 import { createMandateQueries } from '../../../src/directory/mandates.ts';
 import { createProfileQueries } from '../../../src/directory/profiles.ts';
 import { DEMO_PERSONS, type DemoPerson } from '../../../src/directory/seed.ts';
@@ -21,10 +23,12 @@ import { DEMO_RESOURCE_SERVER } from '../../../src/server/seeding.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
 import { finishInteraction, startAuthorization } from '../../support/login.ts';
 import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
+import { formWith, readPage, submit } from '../interaction/helpers.ts';
 
 const CALLBACK = 'https://localhost:3000/callback';
 const HERSTAPPE = '0999999922';
 const MOULINSART = '0999999823';
+const ASSOCIATION = '0999999724';
 const NRN_RELEASED = 'claims.national_register_number.released';
 
 const HERSTAPPE_ENTITY = {
@@ -307,7 +311,10 @@ function claimsContract(describeBackend: jest.Describe, title: string, backend: 
       });
 
       it('omit entity, capacity and roles once the chosen mandate no longer holds', async () => {
-        const { tokens, mandate } = await signIn({ entity: MOULINSART, role: 'SOCIAL_AGENT' });
+        // A mandate of its own (at the association), so that revoking it changes no other case.
+        const association = (await createEntityQueries(db()).findByEnterpriseNumber(ASSOCIATION))!;
+        await createMandateQueries(db()).create({ personId: people.elise.id, entityId: association.id, capacityCode: SOCIAL_WELFARE.code, validFrom: '2024-01-01' });
+        const { tokens, mandate } = await signIn({ entity: ASSOCIATION });
         expect(await client.fetchUserInfo(primaweb, tokens.access_token, people.elise.id)).toHaveProperty('entity');
 
         await createMandateQueries(db()).revoke(mandate.id);
@@ -433,6 +440,88 @@ function claimsContract(describeBackend: jest.Describe, title: string, backend: 
       it("falls back to the person's language without either", async () => {
         const { tokens } = await signIn({ person: 'noemie', role: 'SOCIAL_AGENT' });
         expect(tokens.claims()).toMatchObject({ entity: { name: 'OCMW van Herstappe' }, capacity: { label: 'Maatschappelijk Welzijn' } });
+      });
+    });
+
+    describe('through the selection pages', () => {
+      const atCallback = (url: URL) => url.href.startsWith(CALLBACK);
+
+      /** Harness login, then the entity (and role) pages as a browser submits them. */
+      async function chooseOnPages(rp: client.Configuration, browser: Browser, params: Record<string, string>, choice: { entity: string; role?: string }) {
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        const url = client.buildAuthorizationUrl(rp, {
+          redirect_uri: CALLBACK,
+          scope: 'openid profile mandate roles',
+          code_challenge: await client.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+          ...params,
+        });
+        const started = await startAuthorization(browser, url, CALLBACK);
+        let page;
+        if (started.uid && (await server.host.current.Interaction.find(started.uid))?.prompt.name === 'login') {
+          const returnTo = await finishInteraction(server.host, started.uid, { accountId: people.elise.id, consent: false });
+          page = readPage((await browser.follow(returnTo, atCallback)).page!);
+        } else {
+          page = readPage(await browser.request(new URL(`/interaction/${started.uid}`, server.url)));
+        }
+        const mandate = (await mandatesOf(people.elise.id, rp.clientMetadata().client_id)).find((m) => m.entity.enterpriseNumber === choice.entity)!;
+        // Each page answered as the person would: the entity, the role, then consent.
+        const answers: [string, string][] = [['mandate', mandate.id], ['role', choice.role ?? ''], ['decision', 'accept']];
+        let callback: URL | undefined;
+        for (const [field, value] of answers) {
+          if (!page.forms.some((f) => f.choices.some((c) => c.name === field) || f.buttons.some((b) => b.name === field))) continue;
+          const outcome = await submit(browser, page, formWith(page, field), { [field]: value }, atCallback);
+          if (outcome.stoppedAt) {
+            callback = outcome.stoppedAt;
+            break;
+          }
+          page = readPage(outcome.page!);
+        }
+        if (!callback) throw new Error(`the pages did not lead back to the client: "${page.title}" ${page.text.slice(0, 300)}`);
+        return client.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier, expectedState: state });
+      }
+
+      it('give tokens for the entity and role the person chose, in the language the request asked for, and for the new choice after a switch', async () => {
+        const browser = await Browser.create();
+        const tokens = await chooseOnPages(primaweb, browser, { ui_locales: 'de' }, { entity: HERSTAPPE, role: 'PRIMAWEB_ADMIN' });
+        expect(tokens.claims()).toMatchObject({
+          entity: { enterprise_number: HERSTAPPE, name: 'ÖSHZ Herstappe' },
+          capacity: { code: SOCIAL_WELFARE.code, label: 'Sozialhilfe' },
+          role: 'PRIMAWEB_ADMIN',
+          roles: ['PRIMAWEB_ADMIN', 'SOCIAL_AGENT'],
+          profiles: [],
+        });
+
+        // The relying party asks for the choice again: same session and grant, no new login. The
+        // grant keeps the language asked for earlier, as no request named another since.
+        const switched = await chooseOnPages(primaweb, browser, { prompt: 'select_mandate' }, { entity: MOULINSART });
+        expect(switched.claims()).toMatchObject({
+          sub: people.elise.id,
+          entity: { enterprise_number: MOULINSART, name: 'ÖSHZ Moulinsart' },
+          role: 'SOCIAL_AGENT',
+          roles: ['SOCIAL_AGENT'],
+        });
+        expect(await client.fetchUserInfo(primaweb, switched.access_token, people.elise.id)).toMatchObject({
+          entity: { enterprise_number: MOULINSART },
+          role: 'SOCIAL_AGENT',
+        });
+
+        const inFrench = await chooseOnPages(primaweb, browser, { prompt: 'select_mandate', claims_locales: 'fr' }, { entity: MOULINSART });
+        expect(inFrench.claims()).toMatchObject({ entity: { name: 'CPAS de Moulinsart' }, capacity: { label: 'Action sociale' } });
+      });
+
+      it('give a third-party application, after consent, the chosen entity at userinfo only', async () => {
+        const partner = await registerApplication('partner-viewer');
+        const tokens = await chooseOnPages(partner, await Browser.create(), {}, { entity: MOULINSART });
+        expect(tokens.claims()).not.toHaveProperty('entity');
+        expect(await client.fetchUserInfo(partner, tokens.access_token, people.elise.id)).toMatchObject({
+          entity: { enterprise_number: MOULINSART, type: 'CPAS' },
+          capacity: { code: SOCIAL_WELFARE.code },
+          roles: [],
+          profiles: [],
+        });
       });
     });
 
