@@ -91,13 +91,20 @@ describeShared('capacity-idp directory (PostgreSQL and Redis, beside a running i
   }
 
   /** A login through the harness that also records the entity/role choice, as the selection step does. */
-  async function signIn(rp: client.Configuration, personId: string, mandate: Mandate, roleCode: string | null, redirectUri = `https://${rp.clientMetadata().client_id}.example.test/callback`) {
+  async function signIn(
+    rp: client.Configuration,
+    personId: string,
+    mandate: Mandate,
+    roleCode: string | null,
+    redirectUri = `https://${rp.clientMetadata().client_id}.example.test/callback`,
+    scope = 'openid profile offline_access',
+  ) {
     const clientId = rp.clientMetadata().client_id;
     const browser = await Browser.create();
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(rp, {
       redirect_uri: redirectUri,
-      scope: 'openid profile offline_access',
+      scope,
       prompt: 'consent',
       state: 'cli',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
@@ -253,13 +260,18 @@ describeShared('capacity-idp directory (PostgreSQL and Redis, beside a running i
       ]);
     });
 
-    it('ends no session: a profile change shows at the next refresh instead', async () => {
-      const rp = await registerClient('profiles-app', true);
-      const mandate = (await createMandateQueries(server.runtime.db).validForPerson(elise)).find((m) => m.entityId !== herstappe)!;
-      const { tokens } = await signIn(rp, elise, mandate, null);
+    it('ends no session: a profile assigned during a session shows at the next refresh and in userinfo', async () => {
+      const primaweb = await discoverClient(server.issuer, 'primaweb', { clientSecret: server.seeded!.newClientSecrets.primaweb! });
+      const moulinsart = (await createMandateQueries(server.runtime.db).validForPerson(elise)).find((m) => m.entityId !== herstappe)!;
+      const { tokens } = await signIn(primaweb, elise, moulinsart, 'SOCIAL_AGENT', PRIMAWEB_CALLBACK, 'openid profile roles offline_access');
+      expect(tokens.claims()).toMatchObject({ role: 'SOCIAL_AGENT', profiles: [] });
       logoutTokens.length = 0;
+
       expect((await cli('profiles', 'assign', '--person', elise, '--entity', '0999999823', '--client', 'primaweb', '--profile', 'FORMULIER_B')).code).toBe(0);
-      await expect(client.refreshTokenGrant(rp, tokens.refresh_token!)).resolves.toMatchObject({ access_token: expect.any(String) });
+
+      const refreshed = await client.refreshTokenGrant(primaweb, tokens.refresh_token!);
+      expect(refreshed.claims()).toMatchObject({ sub: elise, role: 'SOCIAL_AGENT', profiles: ['FORMULIER_B'] });
+      expect(await client.fetchUserInfo(primaweb, refreshed.access_token, elise)).toMatchObject({ profiles: ['FORMULIER_B'] });
       expect(logoutTokens).toEqual([]);
     });
 
