@@ -4,6 +4,7 @@
 // applications, profiles and roles (exit 1), the audit trail it leaves, and national register
 // numbers that go in but never come out in clear.
 import http from 'node:http';
+import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import * as client from 'openid-client';
@@ -24,6 +25,8 @@ import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer
 import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
 
 const describeShared = await describeWith('postgres', 'redis');
+// Every CLI call is a fresh Node process (about a second each); a test makes up to eight.
+jest.setTimeout(90_000);
 
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 const HERSTAPPE = '0999999922';
