@@ -2,11 +2,10 @@
 // API callers, a readable page in the user's language for browsers, never a stack trace.
 import type { Context, Next } from 'koa';
 import { StorageUnavailableError } from '../store/errors.ts';
-import { negotiateLocale } from '../i18n/locale.ts';
 import { t } from '../i18n/messages.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { escapeHtml, htmlHeaders, page } from './html.ts';
+import { pageLocale, sendErrorPage } from './html.ts';
 
 /** An error our routes throw on purpose, with what the user may see. */
 export class HttpError extends Error {
@@ -45,12 +44,11 @@ export function errorMiddleware(logger: Logger, metrics: Metrics) {
       }
       ctx.status = status;
       if (ctx.accepts('json', 'html') === 'html') {
-        const locale = negotiateLocale(ctx.query.ui_locales as string | undefined, ctx.get('accept-language'));
+        const locale = pageLocale(ctx);
         const unavailable = status === 503;
         const title = t(locale, unavailable ? 'unavailable.title' : 'error.title');
         const text = unavailable ? t(locale, 'unavailable.body') : status < 500 ? description : t(locale, 'error.generic');
-        for (const [name, value] of Object.entries(htmlHeaders())) ctx.set(name, value);
-        ctx.body = page(locale, title, `<p>${escapeHtml(text)}</p><p class="code">${escapeHtml(t(locale, 'error.code'))}: ${escapeHtml(code)}</p>`);
+        sendErrorPage(ctx, { locale, title, text, code, status });
       } else {
         ctx.set('cache-control', 'no-store');
         ctx.body = { error: code, error_description: description };
