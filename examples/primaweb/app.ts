@@ -54,8 +54,8 @@ export interface RunningPrimaweb {
   postLogoutRedirectUri: string;
   /** Register it as the client's backchannel_logout_uri to have the provider end sessions here. */
   backchannelLogoutUri: string;
-  /** Sessions with a signed-in person. */
-  signedInSessions(): number;
+  /** The `sub` of each session with a signed-in person (one entry per session). */
+  signedInSessions(): string[];
   close(): Promise<void>;
 }
 
@@ -89,8 +89,7 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function trustingFetch(ca: string): client.CustomFetch {
-  const agent = new Agent({ connect: { ca } });
+function trustingFetch(agent: Agent): client.CustomFetch {
   return (url, options) => undiciFetch(url, { ...(options as object), dispatcher: agent }) as unknown as Promise<Response>;
 }
 
@@ -100,7 +99,8 @@ export async function startPrimaweb(options: PrimawebOptions): Promise<RunningPr
   const scope = options.scope ?? DEFAULT_SCOPE;
   const promptConsent = options.promptConsent ?? true;
   const log = options.log ?? (() => {});
-  const customFetch = options.providerCa ? trustingFetch(options.providerCa) : undefined;
+  const agent = options.providerCa ? new Agent({ connect: { ca: options.providerCa } }) : undefined;
+  const customFetch = agent ? trustingFetch(agent) : undefined;
   const providerOrigin = new URL(options.issuer).origin;
   const csp = contentSecurityPolicy(providerOrigin);
   const sessions = new SessionStore();
@@ -169,7 +169,8 @@ export async function startPrimaweb(options: PrimawebOptions): Promise<RunningPr
     // Userinfo is asked each time: it answers with the directory as it is now, and it holds the
     // claims also for a client that receives them only there.
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, sub);
-    const claims = { ...previous?.claims, ...idClaims, ...userinfo } as PrimawebClaims;
+    // Only what the provider says now: a claim it no longer sends (a profile taken away) is gone.
+    const claims = { ...idClaims, ...userinfo } as PrimawebClaims;
     const sid = typeof idClaims?.sid === 'string' ? idClaims.sid : previous?.sid;
     const signedIn: SignedIn = {
       sub,
@@ -364,11 +365,13 @@ export async function startPrimaweb(options: PrimawebOptions): Promise<RunningPr
     redirectUri: redirectUri(),
     postLogoutRedirectUri: postLogoutRedirectUri(),
     backchannelLogoutUri: `${base}/backchannel-logout`,
-    signedInSessions: () => sessions.signedIn,
-    close: () =>
-      new Promise<void>((resolve) => {
+    signedInSessions: () => sessions.signedIn(),
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await agent?.close();
+    },
   };
 }

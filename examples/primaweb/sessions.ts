@@ -43,11 +43,9 @@ export class SessionStore {
     this.#idleMs = idleMs;
   }
 
-  /** Sessions with a signed-in person. */
-  get signedIn(): number {
-    let count = 0;
-    for (const session of this.#sessions.values()) if (session.user) count++;
-    return count;
+  /** The subjects of the sessions with a signed-in person, one entry per session. */
+  signedIn(): string[] {
+    return [...this.#sessions.values()].flatMap((session) => (session.user ? [session.user.sub] : []));
   }
 
   find(id: string | undefined): Session | undefined {
