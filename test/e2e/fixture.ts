@@ -8,6 +8,8 @@ import { startPrimaweb, type RunningPrimaweb } from '../../examples/primaweb/app
 import { createApplicationQueries } from '../../src/directory/applications.ts';
 import { createEntityQueries } from '../../src/directory/entities.ts';
 import { createProfileQueries } from '../../src/directory/profiles.ts';
+import { revokeRoleAssignment, type RevocationResult } from '../../src/directory/revocation.ts';
+import { createRoleQueries } from '../../src/directory/roles.ts';
 import { defaultTestPersons } from '../../src/eid/pki/index.ts';
 import { cardCertificate } from '../support/eid-browser.ts';
 import { launchChromium, newCardContext, withScreenshots, type CardCredentials } from '../support/chromium.ts';
@@ -38,6 +40,8 @@ export interface E2eFixture {
   scenario<T>(name: string, run: () => Promise<T>): Promise<T>;
   /** What an access manager does: assign a PrimaWeb profile at an entity (creating the profile). */
   assignProfile(person: PersonKey, enterpriseNumber: string, code: string): Promise<void>;
+  /** What an access manager does: take a PrimaWeb role away at an entity, now (ends dependent sessions). */
+  revokeRole(person: PersonKey, enterpriseNumber: string, roleCode: string): Promise<RevocationResult>;
   personId(person: PersonKey): string;
   close(): Promise<void>;
 }
@@ -122,6 +126,15 @@ export async function startE2eFixture(): Promise<E2eFixture> {
         const profiles = createProfileQueries(db);
         const { profile } = await profiles.upsertProfile({ clientId: 'primaweb', code, labels: { nl: code, fr: code, de: code, en: code } });
         await profiles.assign(login.personId(person), entity.id, profile.id);
+      },
+      async revokeRole(person, enterpriseNumber, roleCode) {
+        const db = server.runtime.db;
+        const entity = await createEntityQueries(db).findByEnterpriseNumber(enterpriseNumber);
+        const assignment = (await createRoleQueries(db).listAssignmentsForPerson(login.personId(person))).find(
+          (a) => a.entityId === entity?.id && a.clientId === 'primaweb' && a.roleCode === roleCode && a.revokedAt === null,
+        );
+        if (!assignment) throw new Error(`${person} holds no ${roleCode} at ${enterpriseNumber}`);
+        return revokeRoleAssignment({ db, provider: server.host.current }, assignment.id, { actor: 'e2e-access-manager' });
       },
       personId: (person) => login.personId(person),
       close,

@@ -179,6 +179,32 @@ describeE2e('PrimaWeb in a real browser with an eID card', () => {
     });
   }, SCENARIO_MS);
 
+  // Last: it takes a role away from Élise for good.
+  test("revoking Élise's 'PrimaWeb beheer' role at Herstappe ends her PrimaWeb session at once (back-channel logout); her next login asks for the eID and offers no role choice there any more", async () => {
+    await fx.scenario('elise-role-revoked', async () => {
+      const { context, page } = await fx.newBrowser({ card: fx.card('elise') });
+      const requests = recordRequests(context, fx);
+      await openPrimawebAndSignIn(page, fx.primaweb.url);
+      await signInWithEid(page);
+      await startApplicationFor(page, HERSTAPPE.nl);
+      await chooseRole(page, 'PrimaWeb beheer');
+      expect(await readPrimawebHome(page, fx.primaweb.url)).toMatchObject({ title: 'PrimaWeb beheer', entity: HERSTAPPE.nl });
+      const before = sessionsOf('elise');
+
+      const result = await fx.revokeRole('elise', HERSTAPPE.enterpriseNumber, 'PRIMAWEB_ADMIN');
+      expect(result.endedSessions.flatMap((s) => s.backchannel)).toEqual(expect.arrayContaining([expect.objectContaining({ clientId: 'primaweb', delivered: true })]));
+      expect(sessionsOf('elise')).toBe(before - 1);
+
+      await page.reload();
+      expect(await heading(page)).toBe('Welkom bij PrimaWeb');
+      await openPrimawebAndSignIn(page, fx.primaweb.url);
+      await signInWithEid(page);
+      expect(requests.eidLogins()).toBe(2);
+      await startApplicationFor(page, HERSTAPPE.nl);
+      expect(await readPrimawebHome(page, fx.primaweb.url)).toMatchObject({ title: 'PrimaWeb – Sociale Agent', entity: HERSTAPPE.nl, role: 'Sociale Agent' });
+    });
+  }, SCENARIO_MS);
+
   test('PrimaWeb refuses logout tokens the provider did not sign (another key, alg none, not a JWT) and ends no session', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, sid: 'any' })
