@@ -5,8 +5,11 @@
 // could not do: a profile assigned after the first login shows after a token refresh, without
 // logging out; and logging out ends both sessions.
 import { SignJWT, generateKeyPair } from 'jose';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { startPrimaweb } from '../../examples/primaweb/app.ts';
 import { t } from '../../src/i18n/messages.ts';
 import { describeWithChromium } from '../support/chromium.ts';
+import { testTls } from '../support/server.ts';
 import { HERSTAPPE, MOULINSART, startE2eFixture, type E2eFixture, type PersonKey } from './fixture.ts';
 import {
   chooseRole,
@@ -222,5 +225,34 @@ describeE2e('PrimaWeb in a real browser with an eID card', () => {
       expect({ token: token.slice(0, 20), status: response.status, body: await response.json() }).toEqual({ token: token.slice(0, 20), status: 400, body: expect.objectContaining({ error: 'invalid_request' }) });
     }
     expect(fx.primaweb.signedInSessions()).toHaveLength(sessions);
+  });
+
+  test('PrimaWeb over HTTPS (https://localhost, generated certificate) sends its strict CSP, and a Secure HttpOnly session cookie with the login redirect (PKCE S256, offline_access with prompt=consent)', async () => {
+    const https = await startPrimaweb({ issuer: fx.issuer, clientSecret: 'not-used-before-the-token-endpoint', scheme: 'https', port: 0, providerCa: (await testTls()).ca });
+    const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      expect(https.url).toMatch(/^https:\/\/localhost:\d+$/);
+      const start = await undiciFetch(`${https.url}/`, { dispatcher: insecure });
+      expect(start.status).toBe(200);
+      expect(start.headers.get('content-security-policy')).toBe(
+        `default-src 'none'; style-src ${/'sha256-[^']+'/.exec(start.headers.get('content-security-policy')!)![0]}; img-src 'none'; form-action 'self' ${new URL(fx.issuer).origin}; frame-ancestors 'none'; base-uri 'none'`,
+      );
+      const login = await undiciFetch(`${https.url}/login`, { dispatcher: insecure, redirect: 'manual' });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('set-cookie')).toMatch(/^primaweb_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+      const authorization = new URL(login.headers.get('location')!);
+      expect(authorization.origin).toBe(new URL(fx.issuer).origin);
+      expect(Object.fromEntries(authorization.searchParams)).toMatchObject({
+        client_id: 'primaweb',
+        redirect_uri: `${https.url}/callback`,
+        response_type: 'code',
+        scope: 'openid profile mandate roles offline_access',
+        prompt: 'consent',
+        code_challenge_method: 'S256',
+      });
+    } finally {
+      await insecure.close();
+      await https.close();
+    }
   });
 });
