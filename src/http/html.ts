@@ -36,6 +36,32 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
 
 export const PAGE_CSP = `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
+/**
+ * The page CSP with the origins a form on the page may end up at. Browsers (Chromium) apply
+ * form-action to every redirect a form submission follows, and a login's forms end, through
+ * /auth/<uid>, at the client's redirect_uri; a logout's at its post_logout_redirect_uri.
+ */
+export function pageCsp(formTargets: readonly string[] = []): string {
+  const origins = [...new Set(formTargets.map(originOf).filter((o): o is string => o !== undefined))];
+  return origins.length ? PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`) : PAGE_CSP;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    const { protocol, origin } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:' ? origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lets the page this request answers submit forms that end at `url` (see pageCsp). */
+export function allowFormTarget(ctx: Pick<Context, 'state'>, url: unknown): void {
+  if (typeof url !== 'string') return;
+  const targets: string[] = (ctx.state.formTargets ??= []);
+  targets.push(url);
+}
+
 const views = new Eta({
   views: fileURLToPath(new URL('../views', import.meta.url)),
   autoEscape: true,
@@ -87,10 +113,10 @@ export function page(locale: Locale, title: string, body: string, options: PageO
 }
 
 /** Security headers for any HTML answer. */
-export function htmlHeaders(): Record<string, string> {
+export function htmlHeaders(formTargets: readonly string[] = []): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': PAGE_CSP,
+    'content-security-policy': pageCsp(formTargets),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -135,7 +161,7 @@ export function sendPage(ctx: Context, options: SendPage): void {
   const body = options.html ?? renderView(options.view!, options.data ?? {});
   const switchUrl = options.switchUrl === null ? undefined : (options.switchUrl ?? (ctx.method === 'GET' ? ctx.url : undefined));
   ctx.status = options.status ?? 200;
-  for (const [name, value] of Object.entries(htmlHeaders())) ctx.set(name, value);
+  for (const [name, value] of Object.entries(htmlHeaders(ctx.state?.formTargets ?? []))) ctx.set(name, value);
   ctx.body = page(options.locale, options.title, body, switchUrl ? { switchUrl } : {});
 }
 

@@ -3,7 +3,7 @@
 // another one, so a URL cannot steer a browser into someone else's login.
 import type { Context } from 'koa';
 import { errors, type Interaction } from 'oidc-provider';
-import { pageLocale } from '../http/html.ts';
+import { allowFormTarget, pageLocale } from '../http/html.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { ProviderHost } from '../oidc/host.ts';
 
@@ -15,7 +15,11 @@ export async function loadInteraction(host: ProviderHost, ctx: Context): Promise
     if (err instanceof errors.SessionNotFound) return undefined;
     throw err;
   }
-  return interaction.uid === ctx.params.uid ? interaction : undefined;
+  if (interaction.uid !== ctx.params.uid) return undefined;
+  // The forms of this login end, through oidc-provider's redirects, at the client's redirect_uri
+  // (already validated against its registration): the page's form-action must allow it.
+  allowFormTarget(ctx, interaction.params.redirect_uri);
+  return interaction;
 }
 
 /** The page language: switcher, ui_locales (page URL, then authorization request), cookie, browser. */

@@ -1,7 +1,7 @@
 // HTML that oidc-provider renders through our hooks (docs: configuration.md#rendererror,
 // #featuresrpinitiatedlogout): the same templates, language choice and CSP as our own pages.
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { pageLocale, sendErrorPage, sendPage } from '../http/html.ts';
+import { allowFormTarget, pageLocale, sendErrorPage, sendPage } from '../http/html.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { t } from '../i18n/messages.ts';
 
@@ -27,6 +27,8 @@ export const renderError: NonNullable<Configuration['renderError']> = async (ctx
 
 export const logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'] = async (ctx, form) => {
   const locale = localeOf(ctx);
+  // Confirming ends at the client's post_logout_redirect_uri (validated by oidc-provider).
+  allowFormTarget(ctx, ctx.oidc.params?.post_logout_redirect_uri);
   // `form` is oidc-provider's own form (action and xsrf token); our buttons submit it.
   sendPage(ctx, {
     locale,
