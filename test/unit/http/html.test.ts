@@ -1,7 +1,7 @@
 // Pages interpolate request-derived values (error descriptions, names): everything goes through
 // escapeHtml, and the Content-Security-Policy allows exactly the page's own inline style.
 import { createHash } from 'node:crypto';
-import { PAGE_CSP, escapeHtml, htmlHeaders, page } from '../../../src/http/html.ts';
+import { PAGE_CSP, escapeHtml, htmlHeaders, page, pageCsp } from '../../../src/http/html.ts';
 
 describe('escapeHtml', () => {
   test('escapes the five characters that matter in text and attribute values', () => {
@@ -41,5 +41,18 @@ describe('page', () => {
     expect(PAGE_CSP).toMatch(/default-src 'none'/);
     expect(PAGE_CSP).toMatch(/frame-ancestors 'none'/);
     expect(htmlHeaders()).toMatchObject({ 'content-security-policy': PAGE_CSP, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  });
+});
+
+describe('pageCsp', () => {
+  test("a page's forms may end at the client's redirect_uri origin, because browsers check form-action on every redirect", () => {
+    const csp = pageCsp(['https://primaweb.example.be:3000/callback?x=1', 'http://127.0.0.1:3000/cb']);
+    expect(csp).toContain("form-action 'self' https://primaweb.example.be:3000 http://127.0.0.1:3000;");
+    expect(csp).toMatch(/default-src 'none'/);
+  });
+
+  test('only http(s) origins are added: nothing else widens the policy', () => {
+    expect(pageCsp(['javascript:alert(1)', 'not a url', 'data:text/html,x'])).toBe(PAGE_CSP);
+    expect(pageCsp()).toBe(PAGE_CSP);
   });
 });
