@@ -1,9 +1,13 @@
-// TEST HARNESS STANDING IN FOR THE eID LOGIN. The service has no login method yet (the eID
-// login is a later feature), so these tests finish a login the way the login step itself will:
-// they record the outcome on oidc-provider's own Interaction model (a login result with the
-// person's account id, and a consent grant) and let the browser resume the authorization
-// request. Nothing in production code is bypassed or changed: everything after "the person is
-// authenticated" runs exactly as in production. Replace with the real eID step once it exists.
+// TEST HARNESS STANDING IN FOR THE eID LOGIN. Suites about the protocol finish a login the way
+// the login step itself does: they record the outcome on oidc-provider's own Interaction model
+// (a login result with the person's account id, and a consent grant) and let the browser resume
+// the authorization request. Nothing in production code is bypassed or changed: everything after
+// "the person is authenticated" runs exactly as in production, including the entity/capacity/role
+// step (select_mandate) for applications that accept a capacity. The harness does not answer that
+// step: use an application that accepts none (registerTestApplication in ./server.ts), a person
+// whose only mandate and role are chosen for them, or add `select_mandate` to the interaction
+// result before resuming (test/integration/oidc/claims.test.ts). The real eID login is tested
+// through ./eid-browser.ts.
 import * as client from 'openid-client';
 import type { ProviderHost } from '../../src/oidc/host.ts';
 import { SCOPES } from '../../src/oidc/claims.ts';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import * as client from 'openid-client';
 import { loadConfig } from '../../src/config/load.ts';
+import { createApplicationQueries } from '../../src/directory/applications.ts';
 import { generateSelfSigned } from '../../src/http/tls.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 
@@ -58,6 +59,50 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const server = await startServer(loaded, { processMetrics: false });
   return Object.assign(server, { url: `https://localhost:${server.port}` });
+}
+
+/** Where PrimaWeb (and the test applications registered like it) receives the code. */
+export const TEST_APP_CALLBACK = 'https://localhost:3000/callback';
+/** Where PrimaWeb (and the test applications registered like it) lands after logout. */
+export const TEST_APP_HOME = 'https://localhost:3000/';
+
+export interface TestApplicationOptions {
+  /** Default true: our own application, so no consent is asked. */
+  firstParty?: boolean;
+  /** Capacities the application accepts; default none, so it has no entity/capacity/role step. */
+  capacities?: string[];
+  /** Overrides of the client metadata, which is otherwise PrimaWeb's. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Registers an application of the test's own, with PrimaWeb's client metadata (redirect and
+ * post-logout URIs, code and refresh grants, client_secret_basic) and, by default, first-party
+ * and accepting no capacity: a login brings the person straight back with a code, so suites
+ * about the protocol or the eID login are not about the entity/capacity/role choice. Returns
+ * the relying party's configuration (openid-client, the test certificate trusted).
+ */
+export async function registerTestApplication(server: Pick<RunningServer, 'runtime' | 'issuer'>, clientId: string, options: TestApplicationOptions = {}): Promise<client.Configuration> {
+  const clientSecret = `${clientId}-secret-for-tests-only`;
+  const applications = createApplicationQueries(server.runtime.db, server.runtime.secrets);
+  await applications.upsertApplication({
+    clientId,
+    name: clientId,
+    clientSecret,
+    firstParty: options.firstParty ?? true,
+    metadata: {
+      client_name: clientId,
+      application_type: 'web',
+      redirect_uris: [TEST_APP_CALLBACK, 'http://127.0.0.1:3000/callback'],
+      post_logout_redirect_uris: [TEST_APP_HOME, 'http://127.0.0.1:3000/'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...options.metadata,
+    },
+  });
+  await applications.setAcceptedCapacities(clientId, options.capacities ?? []);
+  return discoverClient(server.issuer, clientId, { clientSecret });
 }
 
 /** Sends every request for `from`'s origin to `to`'s instead: a load balancer in one line. */

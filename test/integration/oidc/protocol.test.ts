@@ -1,7 +1,13 @@
 // The provider as relying parties see it: a real HTTPS listener, the demo directory, and
 // openid-client 6 doing discovery, validation and every request. Embedded mode (PGlite in memory
 // and the in-process artifact store). Logins go through the test harness in
-// test/support/login.ts, which stands in for the eID login that does not exist yet.
+// test/support/login.ts, which stands in for the eID login.
+//
+// The relying party is an application of this suite's own, registered like PrimaWeb (same
+// redirect and post-logout URIs, grants and client authentication, first-party) but accepting no
+// capacity: it has no entity/capacity/role step, so the login leads straight back to it and what
+// is tested here is the protocol alone. The selection step has suites of its own
+// (test/integration/interaction/selection.test.ts, test/integration/oidc/claims.test.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
@@ -9,24 +15,34 @@ import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, decodeProtectedHe
 import { createApplicationQueries } from '../../../src/directory/applications.ts';
 import { DEMO_PERSONS } from '../../../src/directory/seed.ts';
 import { DEMO_RESOURCE_SERVER } from '../../../src/server/seeding.ts';
-import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
+import {
+  Browser,
+  discoverClient,
+  fetchTrusted,
+  registerTestApplication,
+  startTestServer,
+  TEST_APP_CALLBACK as CALLBACK,
+  TEST_APP_HOME as HOME,
+  type TestServer,
+} from '../../support/server.ts';
 import { authorize, codeFlow, finishInteraction, startAuthorization, type CodeFlowOptions } from '../../support/login.ts';
+import { readPage } from '../interaction/helpers.ts';
 
-const PRIMAWEB_CALLBACK = 'https://localhost:3000/callback';
-const PRIMAWEB_HOME = 'https://localhost:3000/';
+/** First-party, PrimaWeb's metadata, no accepted capacity: see above. */
+const APP = 'protocol-app';
 
 describe('OpenID Connect with openid-client as the relying party (embedded mode)', () => {
   let server: TestServer;
-  let primaweb: client.Configuration;
+  let app: client.Configuration;
   let service: client.Configuration;
   let elise: { id: string; demo: (typeof DEMO_PERSONS)[number] };
 
   const callbackParams = (url: URL) => Object.fromEntries(url.searchParams);
   const login = () => ({ accountId: elise.id });
   /** A fresh browser through a whole code flow (PKCE, state, nonce) for Élise. */
-  async function signIn(rp = primaweb, options: Partial<CodeFlowOptions> = {}) {
+  async function signIn(rp = app, options: Partial<CodeFlowOptions> = {}) {
     const browser = await Browser.create();
-    return { browser, ...(await codeFlow(server.host, rp, browser, { redirectUri: PRIMAWEB_CALLBACK, login: login(), ...options })) };
+    return { browser, ...(await codeFlow(server.host, rp, browser, { redirectUri: CALLBACK, login: login(), ...options })) };
   }
 
   async function publishedKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
@@ -50,7 +66,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
     const seeded = server.seeded!;
     const person = seeded.persons.find((p) => p.key === 'elise')!;
     elise = { id: person.id, demo: DEMO_PERSONS.find((p) => p.key === 'elise')! };
-    primaweb = await discoverClient(server.issuer, 'primaweb', { clientSecret: seeded.newClientSecrets.primaweb! });
+    app = await registerTestApplication(server, APP);
     service = await discoverClient(server.issuer, 'demo-service', { clientSecret: seeded.newClientSecrets['demo-service']! });
   });
 
@@ -60,7 +76,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
   describe('discovery', () => {
     it('publishes the issuer, the endpoints and the features relying parties use', () => {
-      const metadata = primaweb.serverMetadata();
+      const metadata = app.serverMetadata();
       expect(metadata.issuer).toBe(server.issuer);
       for (const endpoint of [
         'authorization_endpoint',
@@ -88,7 +104,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
       const { tokens } = await signIn();
       const claims = tokens.claims()!;
       expect(claims.iss).toBe(server.issuer);
-      expect(claims.aud).toBe('primaweb');
+      expect(claims.aud).toBe(APP);
       // The public subject is the person's opaque directory id, never the national register number.
       expect(claims.sub).toBe(elise.id);
       expect(JSON.stringify(claims)).not.toContain(elise.demo.nationalNumber);
@@ -97,7 +113,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
     it('serves the profile claims at userinfo for the access token', async () => {
       const { tokens } = await signIn();
-      const userinfo = await client.fetchUserInfo(primaweb, tokens.access_token, elise.id);
+      const userinfo = await client.fetchUserInfo(app, tokens.access_token, elise.id);
       expect(userinfo).toMatchObject({
         sub: elise.id,
         given_name: elise.demo.givenName,
@@ -113,7 +129,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
     });
 
     it('puts auth_time in the ID token when the client asks for max_age', async () => {
-      const { tokens } = await signIn(primaweb, { params: { max_age: '300' } });
+      const { tokens } = await signIn(app, { params: { max_age: '300' } });
       expect(tokens.claims()!.auth_time).toEqual(expect.any(Number));
     });
 
@@ -121,41 +137,41 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
       ['without a code_challenge', {}, /requires PKCE/],
       ['with the plain code_challenge_method', { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, /code_challenge_method/],
     ])('refuses an authorization request %s with invalid_request', async (_case, pkce, description) => {
-      const url = new URL(primaweb.serverMetadata().authorization_endpoint!);
-      url.search = new URLSearchParams({ client_id: 'primaweb', response_type: 'code', redirect_uri: PRIMAWEB_CALLBACK, scope: 'openid', state: 'refused', ...pkce }).toString();
-      const { callback } = await startAuthorization(await Browser.create(), url, PRIMAWEB_CALLBACK);
+      const url = new URL(app.serverMetadata().authorization_endpoint!);
+      url.search = new URLSearchParams({ client_id: APP, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', state: 'refused', ...pkce }).toString();
+      const { callback } = await startAuthorization(await Browser.create(), url, CALLBACK);
       expect(callback).toBeDefined();
       expect(callbackParams(callback!)).toMatchObject({ error: 'invalid_request', state: 'refused', error_description: expect.stringMatching(description) });
     });
 
     it('refuses to exchange a code without the matching code_verifier', async () => {
       const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(primaweb, {
-        redirect_uri: PRIMAWEB_CALLBACK,
+      const url = client.buildAuthorizationUrl(app, {
+        redirect_uri: CALLBACK,
         scope: 'openid',
         code_challenge: await client.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
         state: 'pkce',
       });
-      const callback = await authorize(server.host, await Browser.create(), url, PRIMAWEB_CALLBACK, login());
+      const callback = await authorize(server.host, await Browser.create(), url, CALLBACK, login());
       await expect(
-        client.authorizationCodeGrant(primaweb, callback, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: 'pkce' }),
+        client.authorizationCodeGrant(app, callback, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: 'pkce' }),
       ).rejects.toMatchObject({ error: 'invalid_grant' });
     });
 
     it('issues a refresh token for offline_access with prompt=consent, and refreshing gives fresh tokens', async () => {
-      const { tokens } = await signIn(primaweb, { params: { scope: 'openid profile offline_access', prompt: 'consent' } });
+      const { tokens } = await signIn(app, { params: { scope: 'openid profile offline_access', prompt: 'consent' } });
       expect(tokens.refresh_token).toEqual(expect.any(String));
 
-      const refreshed = await client.refreshTokenGrant(primaweb, tokens.refresh_token!);
+      const refreshed = await client.refreshTokenGrant(app, tokens.refresh_token!);
       expect(refreshed.access_token).not.toBe(tokens.access_token);
       expect(refreshed.claims()!.sub).toBe(elise.id);
-      const userinfo = await client.fetchUserInfo(primaweb, refreshed.access_token, elise.id);
+      const userinfo = await client.fetchUserInfo(app, refreshed.access_token, elise.id);
       expect(userinfo.given_name).toBe(elise.demo.givenName);
     });
 
     it('issues no refresh token when offline_access is asked without prompt=consent', async () => {
-      const { tokens } = await signIn(primaweb, { params: { scope: 'openid profile offline_access' } });
+      const { tokens } = await signIn(app, { params: { scope: 'openid profile offline_access' } });
       expect(tokens.refresh_token).toBeUndefined();
     });
   });
@@ -183,7 +199,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
       const { tokens } = await signIn();
       expect(await client.tokenIntrospection(service, tokens.access_token)).toEqual({ active: false });
       await expect(client.tokenRevocation(service, tokens.access_token)).rejects.toMatchObject({ error: 'invalid_request' });
-      expect(await client.tokenIntrospection(primaweb, tokens.access_token)).toMatchObject({ active: true, sub: elise.id });
+      expect(await client.tokenIntrospection(app, tokens.access_token)).toMatchObject({ active: true, sub: elise.id });
     });
 
     it('refuses a resource that is not a registered API with invalid_target', async () => {
@@ -193,7 +209,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
   describe('pushed authorization requests', () => {
     it('runs the flow from a request_uri: the browser carries no request parameters', async () => {
-      const { tokens, authorizationUrl } = await signIn(primaweb, { pushed: true });
+      const { tokens, authorizationUrl } = await signIn(app, { pushed: true });
       expect([...authorizationUrl.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
       expect(authorizationUrl.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
       expect(tokens.claims()!.sub).toBe(elise.id);
@@ -203,16 +219,16 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
   describe('DPoP sender-constrained tokens', () => {
     it('binds the tokens to the client key: DPoP token type, cnf.jkt, and useless without a proof', async () => {
       const keyPair = await client.randomDPoPKeyPair('ES256');
-      const dpop = client.getDPoPHandle(primaweb, keyPair);
-      const { tokens } = await signIn(primaweb, { dpop });
+      const dpop = client.getDPoPHandle(app, keyPair);
+      const { tokens } = await signIn(app, { dpop });
       expect(tokens.token_type.toLowerCase()).toBe('dpop');
 
       const thumbprint = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
-      const introspection = await client.tokenIntrospection(primaweb, tokens.access_token);
+      const introspection = await client.tokenIntrospection(app, tokens.access_token);
       expect(introspection).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: thumbprint } });
 
-      expect((await client.fetchUserInfo(primaweb, tokens.access_token, elise.id, { DPoP: dpop })).sub).toBe(elise.id);
-      await expect(client.fetchUserInfo(primaweb, tokens.access_token, elise.id)).rejects.toMatchObject({ status: 401 });
+      expect((await client.fetchUserInfo(app, tokens.access_token, elise.id, { DPoP: dpop })).sub).toBe(elise.id);
+      await expect(client.fetchUserInfo(app, tokens.access_token, elise.id)).rejects.toMatchObject({ status: 401 });
     });
   });
 
@@ -233,36 +249,36 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
     it('ends the session on RP-initiated logout and returns to the post_logout_redirect_uri', async () => {
       const { browser, tokens } = await signIn();
-      const endSession = client.buildEndSessionUrl(primaweb, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: PRIMAWEB_HOME, state: 'bye' });
+      const endSession = client.buildEndSessionUrl(app, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: HOME, state: 'bye' });
 
-      const { stoppedAt } = await confirmLogout(browser, endSession, PRIMAWEB_HOME);
+      const { stoppedAt } = await confirmLogout(browser, endSession, HOME);
       expect(stoppedAt).toBeDefined();
       expect(callbackParams(stoppedAt!)).toEqual({ state: 'bye' });
 
       // The same browser is no longer logged in: a silent request needs a login.
-      const silent = client.buildAuthorizationUrl(primaweb, {
-        redirect_uri: PRIMAWEB_CALLBACK,
+      const silent = client.buildAuthorizationUrl(app, {
+        redirect_uri: CALLBACK,
         scope: 'openid',
         prompt: 'none',
         state: 'silent',
         code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
         code_challenge_method: 'S256',
       });
-      const { callback } = await startAuthorization(browser, silent, PRIMAWEB_CALLBACK);
+      const { callback } = await startAuthorization(browser, silent, CALLBACK);
       expect(callbackParams(callback!)).toMatchObject({ error: 'login_required', state: 'silent' });
     });
 
     it('keeps the session when the browser is still logged in and asks silently', async () => {
       const { browser } = await signIn();
-      const silent = client.buildAuthorizationUrl(primaweb, {
-        redirect_uri: PRIMAWEB_CALLBACK,
+      const silent = client.buildAuthorizationUrl(app, {
+        redirect_uri: CALLBACK,
         scope: 'openid profile',
         prompt: 'none',
         state: 'silent',
         code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
         code_challenge_method: 'S256',
       });
-      const { callback } = await startAuthorization(browser, silent, PRIMAWEB_CALLBACK);
+      const { callback } = await startAuthorization(browser, silent, CALLBACK);
       expect(callbackParams(callback!)).toMatchObject({ code: expect.any(String), state: 'silent' });
     });
 
@@ -313,7 +329,7 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
   describe('consent', () => {
     const authorizationUrl = async (rp: client.Configuration) =>
       client.buildAuthorizationUrl(rp, {
-        redirect_uri: PRIMAWEB_CALLBACK,
+        redirect_uri: CALLBACK,
         scope: 'openid profile',
         code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
         code_challenge_method: 'S256',
@@ -322,19 +338,19 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
     it('is not asked for a first-party application: the login alone leads back with a code, without a redirect loop', async () => {
       const browser = await Browser.create();
-      const callback = await authorize(server.host, browser, await authorizationUrl(primaweb), PRIMAWEB_CALLBACK, { ...login(), consent: false });
+      const callback = await authorize(server.host, browser, await authorizationUrl(app), CALLBACK, { ...login(), consent: false });
       expect(callback.searchParams.get('code')).toEqual(expect.any(String));
       // A second request in the same browser goes straight through as well.
-      const again = await startAuthorization(browser, await authorizationUrl(primaweb), PRIMAWEB_CALLBACK);
+      const again = await startAuthorization(browser, await authorizationUrl(app), CALLBACK);
       expect(again.callback?.searchParams.get('code')).toEqual(expect.any(String));
     });
 
     it('is asked for a third-party application after the login', async () => {
-      const thirdParty = await registerApplication('third-party-app', { redirect_uris: [PRIMAWEB_CALLBACK] });
+      const thirdParty = await registerApplication('third-party-app', { redirect_uris: [CALLBACK] });
       const browser = await Browser.create();
-      const { uid } = await startAuthorization(browser, await authorizationUrl(thirdParty), PRIMAWEB_CALLBACK);
+      const { uid } = await startAuthorization(browser, await authorizationUrl(thirdParty), CALLBACK);
       const returnTo = await finishInteraction(server.host, uid!, { ...login(), consent: false });
-      const { stoppedAt } = await browser.follow(returnTo, (next) => next.pathname.startsWith('/interaction/') || next.href.startsWith(PRIMAWEB_CALLBACK));
+      const { stoppedAt } = await browser.follow(returnTo, (next) => next.pathname.startsWith('/interaction/') || next.href.startsWith(CALLBACK));
       expect(stoppedAt?.pathname).toMatch(/^\/interaction\//);
       const interaction = await server.host.current.Interaction.find(stoppedAt!.pathname.split('/')[2]!);
       expect(interaction?.prompt.name).toBe('consent');
@@ -361,14 +377,14 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
   describe('the interaction page while no login method exists', () => {
     async function openInteraction(headers: Record<string, string>) {
       const browser = await Browser.create({ headers });
-      const url = client.buildAuthorizationUrl(primaweb, {
-        redirect_uri: PRIMAWEB_CALLBACK,
+      const url = client.buildAuthorizationUrl(app, {
+        redirect_uri: CALLBACK,
         scope: 'openid',
         state: 'no-login',
         code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
         code_challenge_method: 'S256',
       });
-      const { page } = await browser.follow(url, (next) => next.href.startsWith(PRIMAWEB_CALLBACK));
+      const { page } = await browser.follow(url, (next) => next.href.startsWith(CALLBACK));
       return { browser, page: page! };
     }
 
@@ -392,10 +408,16 @@ describe('OpenID Connect with openid-client as the relying party (embedded mode)
 
     it('sends the person back to the client with error=access_denied from its back button', async () => {
       const { browser, page } = await openInteraction({});
-      const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1];
+      const [form] = readPage(page).forms;
+      const action = form?.action;
       expect(action).toMatch(/^\/interaction\/[\w-]+\/abort$/);
+      // The button posts the form as it is: with its hidden form token.
+      expect(form!.csrf).toEqual(expect.any(String));
 
-      const { stoppedAt } = await browser.follow(new URL(action!, page.url), (next) => next.href.startsWith(PRIMAWEB_CALLBACK), { method: 'POST', body: new URLSearchParams() });
+      const { stoppedAt } = await browser.follow(new URL(action!, page.url), (next) => next.href.startsWith(CALLBACK), {
+        method: 'POST',
+        body: new URLSearchParams(form!.hidden),
+      });
       expect(stoppedAt).toBeDefined();
       expect(callbackParams(stoppedAt!)).toMatchObject({ error: 'access_denied', state: 'no-login', iss: server.issuer });
     });

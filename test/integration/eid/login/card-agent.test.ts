@@ -5,7 +5,7 @@
 import { webcrypto } from 'node:crypto';
 import type { TestCard } from '../../../../src/eid/pki/index.ts';
 import { EidBrowser, beginAuthorization, followToClient } from '../../../support/eid-browser.ts';
-import { EID_ACR, ELISE, PRIMAWEB_CALLBACK, startLoginFixture, type LoginFixture } from './fixture.ts';
+import { APP_CALLBACK, EID_ACR, ELISE, startLoginFixture, type LoginFixture } from './fixture.ts';
 
 let fx: LoginFixture;
 const browsers: EidBrowser[] = [];
@@ -18,7 +18,7 @@ interface AgentAnswer {
 async function begin() {
   const browser = await EidBrowser.create();
   browsers.push(browser);
-  const pending = await beginAuthorization(fx.primaweb, browser, { redirectUri: PRIMAWEB_CALLBACK });
+  const pending = await beginAuthorization(fx.app, browser, { redirectUri: APP_CALLBACK });
   const base = new URL(`/interaction/${pending.uid}/eid/challenge`, fx.server.url);
   const post = async (url: URL, body?: unknown): Promise<AgentAnswer> => {
     const response = await browser.request(url, {
@@ -79,7 +79,7 @@ describe('eID login through a card agent', () => {
 
     const answer = await agent.answer(agentBody(card, nonce, signature));
     expect(answer).toEqual({ status: 200, body: { redirect_to: expect.stringMatching(new RegExp(`^${fx.server.issuer}/auth/`)) } });
-    const outcome = await followToClient(agent.browser, answer.body.redirect_to!, PRIMAWEB_CALLBACK);
+    const outcome = await followToClient(agent.browser, answer.body.redirect_to!, APP_CALLBACK);
     const tokens = await agent.pending.finish(outcome.callback!);
     expect(tokens.claims()).toMatchObject({ sub: fx.personId('elise'), acr: EID_ACR });
     expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['sc', 'hwk', 'pin', 'mfa']));
@@ -104,7 +104,7 @@ describe('eID login through a card agent', () => {
     const fresh = await agent.challenge();
     const answer = await agent.answer(agentBody(card, fresh, await cardSignature(card, fresh)));
     expect(answer.status).toBe(200);
-    const outcome = await followToClient(agent.browser, answer.body.redirect_to!, PRIMAWEB_CALLBACK);
+    const outcome = await followToClient(agent.browser, answer.body.redirect_to!, APP_CALLBACK);
     expect((await agent.pending.finish(outcome.callback!)).claims()!.sub).toBe(fx.personId('elise'));
   });
 
@@ -119,7 +119,7 @@ describe('eID login through a card agent', () => {
     const replay = await agent.answer(body);
     expect(replay).toEqual({ status: 401, body: expect.objectContaining({ error: 'access_denied', reason: 'invalid_challenge_response' }) });
 
-    const outcome = await followToClient(agent.browser, first.body.redirect_to!, PRIMAWEB_CALLBACK);
+    const outcome = await followToClient(agent.browser, first.body.redirect_to!, APP_CALLBACK);
     expect((await agent.pending.finish(outcome.callback!)).claims()!.sub).toBe(fx.personId('elise'));
   });
 });

@@ -1,14 +1,17 @@
 // The embedded demo (EID_DEMO_PKI=true with a data folder): on first start the instance writes a
 // TEST eID hierarchy and a PKCS#12 file per demo card under DATA_DIR/eid-demo, with the password
-// in manifest.json. Importing such a file into a browser is all it takes to log in: here undici
-// presents it (pfx + passphrase) in the certificate origin's TLS handshake, and the revocation
-// check is answered from the demo's own CRL.
+// in manifest.json. Importing such a file into a browser is all it takes to log in to the demo
+// application PrimaWeb: here undici presents it (pfx + passphrase) in the certificate origin's
+// TLS handshake, and the revocation check is answered from the demo's own CRL. PrimaWeb accepts
+// a capacity, so after the login Élise chooses the entity she acts for, as a demo user does.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as client from 'openid-client';
+import { t } from '../../../../src/i18n/messages.ts';
 import { EidBrowser, beginAuthorization, followToClient, readLoginPage } from '../../../support/eid-browser.ts';
 import { discoverClient, startTestServer, type TestServer } from '../../../support/server.ts';
+import { formWith, readPage, submit } from '../../interaction/helpers.ts';
 import { EID_ACR, PRIMAWEB_CALLBACK } from './fixture.ts';
 
 interface Manifest {
@@ -52,10 +55,18 @@ describe('embedded demo: a demo card PKCS#12 file logs in', () => {
     const { eidLink } = readLoginPage(pending.loginPage);
     browser.present({ pfx: readFileSync(join(dataDir, 'eid-demo', card.pkcs12)), passphrase: manifest.pkcs12Password });
     const outcome = await followToClient(browser, new URL(eidLink!, server.url), PRIMAWEB_CALLBACK);
-    expect(outcome.page?.text.slice(0, 400)).toBeUndefined();
+
+    // Logged in: PrimaWeb's entity step follows. At Moulinsart she holds one role, so choosing
+    // it leads back to PrimaWeb.
+    const mandates = readPage(outcome.page!);
+    expect(mandates).toMatchObject({ status: 200, title: t('nl', 'mandate.title') });
+    const form = formWith(mandates, 'mandate');
+    const moulinsart = form.choices.find((c) => c.label.includes('Moulinsart'))!;
+    const chosen = await submit(browser, mandates, form, { mandate: moulinsart.value }, (next) => next.href.startsWith(PRIMAWEB_CALLBACK));
+    expect(chosen.page?.text.slice(0, 400)).toBeUndefined();
 
     const elise = server.seeded!.persons.find((p) => p.key === 'elise')!;
-    const tokens = await pending.finish(outcome.callback!);
+    const tokens = await pending.finish(chosen.stoppedAt!);
     expect(tokens.claims()).toMatchObject({ sub: elise.id, acr: EID_ACR });
 
     const { rows } = await server.runtime.db.query<{ outcome: string; details: Record<string, unknown> }>(

@@ -1,9 +1,9 @@
-// The eID login end to end in direct mode: openid-client (PrimaWeb, code flow with PKCE) sends a
-// browser to the provider; the login page offers the eID; the certificate origin, a TLS
-// listener of its own, asks for the card's certificate in a real handshake; the browser comes
-// back with a one-time ticket and then to the application with a code. The trust anchors are a
-// TEST PKI of this suite's own, configured through EID_TRUST_ANCHORS and EID_INTERMEDIATES, with
-// revocation answered by a real `openssl ocsp`.
+// The eID login end to end in direct mode: openid-client (the fixture's first-party application,
+// code flow with PKCE) sends a browser to the provider; the login page offers the eID; the
+// certificate origin, a TLS listener of its own, asks for the card's certificate in a real
+// handshake; the browser comes back with a one-time ticket and then to the application with a
+// code. The trust anchors are a TEST PKI of this suite's own, configured through
+// EID_TRUST_ANCHORS and EID_INTERMEDIATES, with revocation answered by a real `openssl ocsp`.
 import net from 'node:net';
 import tls from 'node:tls';
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import type { TestPersonSpec } from '../../../../src/eid/pki/index.ts';
 import { t } from '../../../../src/i18n/messages.ts';
 import { EidBrowser, beginAuthorization, cardCertificate, followToClient, readLoginPage } from '../../../support/eid-browser.ts';
 import { fetchTrusted, testTls } from '../../../support/server.ts';
-import { EID_ACR, ELISE, PRIMAWEB_CALLBACK, startLoginFixture, type LoginFixture } from './fixture.ts';
+import { APP, APP_CALLBACK, EID_ACR, ELISE, startLoginFixture, type LoginFixture } from './fixture.ts';
 
 /** Not in the demo directory: provisioned on first login. A valid number of someone born 1990-01-01. */
 const NEWCOMER: TestPersonSpec = { key: 'newcomer', nationalNumber: '90010100123', givenName: 'Jozef', familyName: 'Nieuwkomer' };
@@ -29,10 +29,10 @@ async function newBrowser(headers?: Record<string, string>): Promise<EidBrowser>
 /** A whole login with the given card: the tokens, the interaction uid and the login page seen. */
 async function logIn(presented: ReturnType<typeof cardCertificate>) {
   const browser = await newBrowser();
-  const pending = await beginAuthorization(fx.primaweb, browser, { redirectUri: PRIMAWEB_CALLBACK });
+  const pending = await beginAuthorization(fx.app, browser, { redirectUri: APP_CALLBACK });
   const loginPage = readLoginPage(pending.loginPage);
   browser.present(presented);
-  const outcome = await followToClient(browser, new URL(loginPage.eidLink!, fx.server.url), PRIMAWEB_CALLBACK);
+  const outcome = await followToClient(browser, new URL(loginPage.eidLink!, fx.server.url), APP_CALLBACK);
   if (!outcome.callback) throw new Error(`the login ended on a page (HTTP ${outcome.page.status}): ${outcome.page.text.slice(0, 400)}`);
   expect(outcome.callback.searchParams.get('code')).toEqual(expect.any(String));
   const tokens = await pending.finish(outcome.callback);
@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('eID login through the certificate origin (direct mode)', () => {
-  test("Élise logs in to PrimaWeb with her EC P-384 card: the ID token names her directory id, the eID level and the card's factors", async () => {
+  test("Élise logs in to an application with her EC P-384 card: the ID token names her directory id, the eID level and the card's factors", async () => {
     const card = fx.pki.card('elise', 'ec-p384');
     const { claims, uid, loginPage, pending } = await logIn(cardCertificate(card.authentication, fx.pki.chainFor('citizen')));
 
@@ -65,7 +65,7 @@ describe('eID login through the certificate origin (direct mode)', () => {
     expect(fx.server.certificateOriginUrl).toMatch(/^https:\/\/localhost:\d+$/);
     expect(fx.server.certificateOriginUrl).not.toBe(fx.server.issuer);
 
-    expect(claims).toMatchObject({ iss: fx.server.issuer, aud: 'primaweb', sub: fx.personId('elise'), acr: EID_ACR });
+    expect(claims).toMatchObject({ iss: fx.server.issuer, aud: APP, sub: fx.personId('elise'), acr: EID_ACR });
     expect(claims.amr).toEqual(expect.arrayContaining(['sc', 'hwk', 'pin', 'mfa']));
 
     const [event, ...others] = await fx.audit({ interaction: uid, type: 'login.eid' });
@@ -74,7 +74,7 @@ describe('eID login through the certificate origin (direct mode)', () => {
       outcome: 'success',
       subject: fx.personId('elise'),
       actor: fx.personId('elise'),
-      client_id: 'primaweb',
+      client_id: APP,
       details: { source: 'tls', provisioned: false, revocation: 'ocsp', certificate: { serial: card.authentication.serialNumber } },
     });
     // The audit trail never holds the national register number, in any form.
@@ -87,7 +87,7 @@ describe('eID login through the certificate origin (direct mode)', () => {
 
   test('a browser that prefers no language we speak gets the login page in Dutch; one that prefers French gets French', async () => {
     for (const [acceptLanguage, locale] of [['ja, zh;q=0.8', 'nl'], ['fr-BE, nl;q=0.5', 'fr']] as const) {
-      const pending = await beginAuthorization(fx.primaweb, await newBrowser({ 'accept-language': acceptLanguage }), { redirectUri: PRIMAWEB_CALLBACK });
+      const pending = await beginAuthorization(fx.app, await newBrowser({ 'accept-language': acceptLanguage }), { redirectUri: APP_CALLBACK });
       expect(readLoginPage(pending.loginPage)).toMatchObject({ lang: locale, eidButton: t(locale, 'login.eid.button') });
     }
   });
@@ -105,8 +105,8 @@ describe('eID login through the certificate origin (direct mode)', () => {
     const browser = await newBrowser();
     browser.present(cardCertificate(fx.pki.card('elise').authentication, fx.pki.chainFor('citizen')));
     for (const params of [{}, { prompt: 'login' }] as Record<string, string>[]) {
-      const pending = await beginAuthorization(fx.primaweb, browser, { redirectUri: PRIMAWEB_CALLBACK, params });
-      const outcome = await followToClient(browser, new URL(`/interaction/${pending.uid}/eid`, fx.server.url), PRIMAWEB_CALLBACK);
+      const pending = await beginAuthorization(fx.app, browser, { redirectUri: APP_CALLBACK, params });
+      const outcome = await followToClient(browser, new URL(`/interaction/${pending.uid}/eid`, fx.server.url), APP_CALLBACK);
       expect(outcome.page?.text.slice(0, 400)).toBeUndefined();
       expect((await pending.finish(outcome.callback!)).claims()!.sub).toBe(fx.personId('elise'));
     }

@@ -2,17 +2,26 @@
 // and configured the way an operator configures the real Belgian roots (EID_TRUST_ANCHORS and
 // EID_INTERMEDIATES); a real `openssl ocsp` for each CA behind the counting front and a CRL
 // server at the URLs the certificates name; an embedded in-memory instance; openid-client for
-// the demo application PrimaWeb; and readers for the audit trail and the metrics.
+// two applications; and readers for the audit trail and the metrics.
+//
+// The eID login suites log in to `app`, a first-party application of the fixture's own with
+// PrimaWeb's metadata that accepts no capacity: the login leads straight back to it with a code,
+// so they test the login and not the entity/capacity/role step that PrimaWeb adds after it
+// (test/integration/interaction/eid.test.ts takes that step after a real eID login).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import { defaultTestPersons, generateTestPki, writeTestPki, type CaKind, type TestPersonSpec, type TestPki, type WrittenPki } from '../../../../src/eid/pki/index.ts';
 import { createOcspFront, startCrlServer, type CrlServer, type OcspResponder, type OcspResponderFiles } from '../../../support/ocsp-responder.ts';
-import { discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../../support/server.ts';
+import { TEST_APP_CALLBACK, discoverClient, fetchTrusted, registerTestApplication, startTestServer, type TestServer } from '../../../support/server.ts';
 import { metricValue } from '../../../support/eid-browser.ts';
 
 export const PRIMAWEB_CALLBACK = 'https://localhost:3000/callback';
+/** The client id of the fixture's own application (see above). */
+export const APP = 'eid-login-app';
+/** Where `app` receives the code: PrimaWeb's redirect URI, as it is registered like PrimaWeb. */
+export const APP_CALLBACK = TEST_APP_CALLBACK;
 export const EID_ACR = 'urn:be:fedict:iam:fas:Level500';
 
 export const ELISE: TestPersonSpec = defaultTestPersons().find((p) => p.key === 'elise')!;
@@ -35,7 +44,10 @@ export interface LoginFixture {
   /** `openssl ocsp` for the Citizen CA (the cards here are citizens'; Foreigner CA cards fall back to the CRL). */
   responder: OcspResponder;
   crls: CrlServer;
+  /** The demo application: after the login, Élise chooses an entity, capacity and role for it. */
   primaweb: client.Configuration;
+  /** First-party, no capacity accepted: the login alone leads back to it with a code. */
+  app: client.Configuration;
   /** Restarts the responders on the current index.txt and serves the current CRLs (after pki.revoke). */
   publishRevocations(): Promise<void>;
   /** Seeded person id by demo key. */
@@ -95,6 +107,7 @@ export async function startLoginFixture(options: FixtureOptions = {}): Promise<L
     cleanups.push(() => server.close());
     const seeded = server.seeded!;
     const primaweb = await discoverClient(server.issuer, 'primaweb', { clientSecret: seeded.newClientSecrets.primaweb! });
+    const app = await registerTestApplication(server, APP);
 
     return {
       server,
@@ -103,6 +116,7 @@ export async function startLoginFixture(options: FixtureOptions = {}): Promise<L
       responder,
       crls,
       primaweb,
+      app,
       publishRevocations,
       personId(key) {
         const person = seeded.persons.find((p) => p.key === key);

@@ -14,24 +14,24 @@ import {
   rfc9440Certificate,
   type PendingAuthorization,
 } from '../../../support/eid-browser.ts';
-import { discoverClient, startTestServer, type TestServer } from '../../../support/server.ts';
-import { EID_ACR, PRIMAWEB_CALLBACK, startLoginFixture, type LoginFixture } from './fixture.ts';
+import { registerTestApplication, startTestServer, type TestServer } from '../../../support/server.ts';
+import { APP, APP_CALLBACK, EID_ACR, startLoginFixture, type LoginFixture } from './fixture.ts';
 
 let fx: LoginFixture;
 /** A second instance whose trusted proxies are elsewhere (10.0.0.0/8): our headers are not believed. */
-let distrusting: { server: TestServer; primaweb: client.Configuration };
+let distrusting: { server: TestServer; app: client.Configuration };
 const browsers: EidBrowser[] = [];
 
 async function begin(rp: client.Configuration, forwarded: Record<string, string> | undefined, locale?: Locale) {
   const browser = await EidBrowser.create();
   browsers.push(browser);
   browser.forward(forwarded);
-  const pending = await beginAuthorization(rp, browser, { redirectUri: PRIMAWEB_CALLBACK, ...(locale ? { params: { ui_locales: locale } } : {}) });
+  const pending = await beginAuthorization(rp, browser, { redirectUri: APP_CALLBACK, ...(locale ? { params: { ui_locales: locale } } : {}) });
   return { browser, pending };
 }
 
 async function eid(browser: EidBrowser, pending: PendingAuthorization, server: TestServer) {
-  return followToClient(browser, new URL(`/interaction/${pending.uid}/eid`, server.url), PRIMAWEB_CALLBACK);
+  return followToClient(browser, new URL(`/interaction/${pending.uid}/eid`, server.url), APP_CALLBACK);
 }
 
 const elise = () => fx.pki.card('elise').authentication;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     ...proxyMode,
     EID_TRUSTED_PROXIES: '10.0.0.0/8',
   });
-  distrusting = { server, primaweb: await discoverClient(server.issuer, 'primaweb', { clientSecret: server.seeded!.newClientSecrets.primaweb! }) };
+  distrusting = { server, app: await registerTestApplication(server, APP) };
 });
 
 afterAll(async () => {
@@ -57,7 +57,7 @@ afterAll(async () => {
 describe('certificate forwarded by a trusted TLS proxy', () => {
   test('there is no certificate listener of our own: the eID link leads to /eid/authenticate on the main origin', async () => {
     expect(fx.server.certificateOriginUrl).toBeUndefined();
-    const { browser, pending } = await begin(fx.primaweb, undefined);
+    const { browser, pending } = await begin(fx.app, undefined);
     const { stoppedAt } = await browser.follow(new URL(`/interaction/${pending.uid}/eid`, fx.server.url), (next) => next.pathname === '/eid/authenticate');
     expect(stoppedAt?.origin).toBe(new URL(fx.server.issuer).origin);
   });
@@ -70,7 +70,7 @@ describe('certificate forwarded by a trusted TLS proxy', () => {
       'rfc9440',
     ],
   ])('%s completes the login', async (_what, headers, source) => {
-    const { browser, pending } = await begin(fx.primaweb, headers());
+    const { browser, pending } = await begin(fx.app, headers());
     const outcome = await eid(browser, pending, fx.server);
     expect(outcome.page?.text.slice(0, 400)).toBeUndefined();
     const tokens = await pending.finish(outcome.callback!);
@@ -81,7 +81,7 @@ describe('certificate forwarded by a trusted TLS proxy', () => {
   });
 
   test('garbage in the header ends on the malformed_certificate page; a good header afterwards completes the login', async () => {
-    const { browser, pending } = await begin(fx.primaweb, { 'x-ssl-client-cert': '-----BEGIN%20CERTIFICATE-----%0Anot%20a%20certificate%0A-----END%20CERTIFICATE-----' }, 'fr');
+    const { browser, pending } = await begin(fx.app, { 'x-ssl-client-cert': '-----BEGIN%20CERTIFICATE-----%0Anot%20a%20certificate%0A-----END%20CERTIFICATE-----' }, 'fr');
     const outcome = await eid(browser, pending, fx.server);
     const page = readRefusalPage(outcome.page!);
     expect(page).toMatchObject({ lang: 'fr', message: t('fr', 'refused.malformed_certificate'), code: 'malformed_certificate', retry: `/interaction/${pending.uid}` });
@@ -91,7 +91,7 @@ describe('certificate forwarded by a trusted TLS proxy', () => {
     expect(await fx.metric('capacity_idp_eid_logins_total', { outcome: 'malformed_certificate', source: 'proxy-header' })).toBe(1);
 
     browser.forward({ 'x-ssl-client-cert': nginxEscapedCertificate(elise()) });
-    const retry = await followToClient(browser, new URL(page.retry!, fx.server.url), PRIMAWEB_CALLBACK);
+    const retry = await followToClient(browser, new URL(page.retry!, fx.server.url), APP_CALLBACK);
     expect(retry.page?.status).toBe(200);
     const again = await eid(browser, pending, fx.server);
     expect((await pending.finish(again.callback!)).claims()!.sub).toBe(fx.personId('elise'));
@@ -100,8 +100,8 @@ describe('certificate forwarded by a trusted TLS proxy', () => {
 
 describe('certificate header from an address that is not a trusted proxy', () => {
   test('is ignored: no_certificate refusal, and the attempt is audited as login.eid.untrusted_header', async () => {
-    const { server, primaweb } = distrusting;
-    const { browser, pending } = await begin(primaweb, { 'x-ssl-client-cert': nginxEscapedCertificate(elise()) });
+    const { server, app } = distrusting;
+    const { browser, pending } = await begin(app, { 'x-ssl-client-cert': nginxEscapedCertificate(elise()) });
     const outcome = await eid(browser, pending, server);
     expect(outcome.callback).toBeUndefined();
     expect(readRefusalPage(outcome.page!)).toMatchObject({ lang: 'nl', message: t('nl', 'refused.no_certificate'), code: 'no_certificate' });

@@ -20,7 +20,7 @@ import {
 } from '../../../support/eid-browser.ts';
 import { freshTestPki } from '../../../support/pki.ts';
 import { createOcspFront, startCrlServer, type CrlServer, type OcspResponder } from '../../../support/ocsp-responder.ts';
-import { EID_ACR, ELISE, PRIMAWEB_CALLBACK, startLoginFixture, type LoginFixture } from './fixture.ts';
+import { APP, APP_CALLBACK, EID_ACR, ELISE, startLoginFixture, type LoginFixture } from './fixture.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -43,7 +43,7 @@ async function newBrowser(): Promise<EidBrowser> {
 }
 
 async function begin(browser: EidBrowser, locale?: Locale): Promise<PendingAuthorization> {
-  return beginAuthorization(fx.primaweb, browser, { redirectUri: PRIMAWEB_CALLBACK, ...(locale ? { params: { ui_locales: locale } } : {}) });
+  return beginAuthorization(fx.app, browser, { redirectUri: APP_CALLBACK, ...(locale ? { params: { ui_locales: locale } } : {}) });
 }
 
 const eidUrl = (uid: string) => new URL(`/interaction/${uid}/eid`, fx.server.url);
@@ -55,7 +55,7 @@ async function retryWithRightCard(browser: EidBrowser, pending: PendingAuthoriza
   const { eidLink } = readLoginPage(loginPage);
   expect(eidLink).toBe(`/interaction/${pending.uid}/eid`);
   browser.present(goodCard());
-  const outcome = await followToClient(browser, new URL(eidLink!, fx.server.url), PRIMAWEB_CALLBACK);
+  const outcome = await followToClient(browser, new URL(eidLink!, fx.server.url), APP_CALLBACK);
   expect(outcome.page?.text.slice(0, 400)).toBeUndefined();
   const tokens = await pending.finish(outcome.callback!);
   expect(tokens.claims()).toMatchObject({ sub: fx.personId('elise'), acr: EID_ACR });
@@ -113,7 +113,7 @@ describe('a refused card ends on a page that explains, and the login can still b
     const pending = await begin(browser, locale);
     browser.present(await card());
 
-    const outcome = await followToClient(browser, eidUrl(pending.uid), PRIMAWEB_CALLBACK);
+    const outcome = await followToClient(browser, eidUrl(pending.uid), APP_CALLBACK);
     expect(outcome.callback).toBeUndefined();
     expect(readRefusalPage(outcome.page!)).toEqual({
       status: 200,
@@ -126,7 +126,7 @@ describe('a refused card ends on a page that explains, and the login can still b
     expect(outcome.page!.url.pathname).toBe(`/interaction/${pending.uid}/eid/refused`);
 
     const events = await fx.audit({ interaction: pending.uid, type: 'login.eid' });
-    expect(events).toEqual([expect.objectContaining({ outcome: 'failure', client_id: 'primaweb', subject: null, details: expect.objectContaining({ source: 'tls', reason }) })]);
+    expect(events).toEqual([expect.objectContaining({ outcome: 'failure', client_id: APP, subject: null, details: expect.objectContaining({ source: 'tls', reason }) })]);
     expect(await fx.metric('capacity_idp_eid_logins_total', metricLabels)).toBe(countedBefore + 1);
 
     await retryWithRightCard(browser, pending, readRefusalPage(outcome.page!).retry!);
@@ -148,7 +148,7 @@ describe('the one-time ticket', () => {
     expect(readRefusalPage(replay)).toMatchObject({ lang: 'nl', message: t('nl', 'refused.session'), code: 'ticket_unknown_or_used', retry: `/interaction/${pending.uid}` });
     expect(await ticketAudit(pending.uid)).toEqual(['unknown_or_used']);
 
-    const outcome = await followToClient(browser, new URL(first.headers.get('location')!, fx.server.url), PRIMAWEB_CALLBACK);
+    const outcome = await followToClient(browser, new URL(first.headers.get('location')!, fx.server.url), APP_CALLBACK);
     expect((await pending.finish(outcome.callback!)).claims()!.sub).toBe(fx.personId('elise'));
   });
 
