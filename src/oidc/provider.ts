@@ -101,5 +101,9 @@ export function buildProvider(deps: ProviderDeps, jwks: JWKS): Provider {
   provider.use(errorMiddleware(deps.logger, deps.metrics));
   provider.use(rememberClaimsLocale(claimsSource));
   observeProvider(provider, deps.logger, deps.metrics);
+  // A revoked grant (logout, token revocation of its last artifacts) takes its selection along.
+  provider.on('grant.revoked', (_ctx, grantId) => {
+    selection.selections.delete(grantId).catch((err: Error) => deps.logger.warn({ grantId, err: { message: err.message } }, 'could not delete the selection of a revoked grant'));
+  });
   return provider;
 }

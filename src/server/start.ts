@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { createApp } from '../http/app.ts';
 import { generateSelfSigned, loadTls } from '../http/tls.ts';
 import { startCertificateOrigin } from '../http/certificate-origin.ts';
+import { createSelectionQueries } from '../directory/selections.ts';
 import { prepareDemoPki, setUpEid, type EidService } from './eid.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -119,6 +120,13 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
     }
     const certificateOriginUrl = certificateOrigin?.url ?? eid?.settings.certificateOrigin.url ?? issuer;
 
+    // Selections of grants that expired on their own are removed in the background.
+    const selections = createSelectionQueries(db);
+    const prune = setInterval(() => {
+      selections.pruneExpired().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not prune expired selections'));
+    }, 3600_000);
+    prune.unref();
+
     let shuttingDown = false;
     const redis = runtime.redis;
     const app = createApp({
@@ -156,6 +164,7 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
           draining = true;
           for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
           watcher.stop();
+          clearInterval(prune);
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           if (certificateOrigin) {
