@@ -1,6 +1,8 @@
-// The HTTP application: our own routes (health, metrics, interaction pages) first, then every
-// other request handed to the current oidc-provider instance. Request metrics are labelled by
+// The HTTP entry point: our own paths (health, metrics, login pages, certificate origin) go to
+// our Koa application; every other request goes straight to the current oidc-provider instance,
+// so protocol endpoints pay for one Koa context, not two. Request metrics are labelled by
 // endpoint name, never by raw path, so the label set stays small.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -13,7 +15,7 @@ import type { Queryable } from '../store/database.ts';
 import type { KeyValueStore } from '../store/kv.ts';
 import { certificateOriginRoutes } from './certificate-origin.ts';
 import { demoRoutes } from './demo.ts';
-import { errorMiddleware } from './errors.ts';
+import { errorMiddleware, HttpError } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 
 const PROVIDER_ROUTES: [RegExp, string][] = [
@@ -29,11 +31,48 @@ const PROVIDER_ROUTES: [RegExp, string][] = [
   [/^\/session\/end(\/confirm|\/success)?$/, 'end_session'],
 ];
 
+/** Paths our own application answers; everything else is oidc-provider's. */
+const OWN_PATHS = /^\/(?:healthz|readyz|metrics)$|^\/(?:interaction|eid|eid-demo)\//;
+
+function providerRoute(path: string): string {
+  for (const [pattern, name] of PROVIDER_ROUTES) if (pattern.test(path)) return name;
+  return 'other';
+}
+
 function routeLabel(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
-  if (typeof matched === 'string') return matched;
-  for (const [pattern, name] of PROVIDER_ROUTES) if (pattern.test(ctx.path)) return name;
-  return 'other';
+  return typeof matched === 'string' ? matched : 'other';
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+const SECURITY_HEADERS: [string, string][] = [
+  ['strict-transport-security', 'max-age=31536000'],
+  ['x-content-type-options', 'nosniff'],
+];
+
+/** The server's request listener. */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const own = createApp(deps).callback();
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = pathOf(req);
+    if (OWN_PATHS.test(path)) return void own(req, res);
+    const route = providerRoute(path);
+    const method = req.method ?? 'GET';
+    const end = deps.metrics.httpDuration.startTimer({ route, method });
+    res.once('finish', () => {
+      end();
+      deps.metrics.httpRequests.inc({ route, method, status: String(res.statusCode) });
+    });
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    // oidc-provider is a Koa application itself (docs: "Mounting oidc-provider"); its own
+    // error handling answers everything, and errorMiddleware is installed inside it too.
+    void deps.host.handler(req, res);
+  };
 }
 
 export interface AppDeps {
@@ -50,6 +89,7 @@ export interface AppDeps {
   certificateOrigin: () => string;
 }
 
+/** Our own routes; requests for anything else never reach it (see createRequestListener). */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = deps.trustProxy;
@@ -68,8 +108,7 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(async (ctx, next) => {
-    ctx.set('strict-transport-security', 'max-age=31536000');
-    ctx.set('x-content-type-options', 'nosniff');
+    for (const [name, value] of SECURITY_HEADERS) ctx.set(name, value);
     await next();
   });
   app.use(errorMiddleware(deps.logger, deps.metrics));
@@ -91,10 +130,7 @@ export function createApp(deps: AppDeps): Koa {
   }
 
   app.use(async (ctx) => {
-    // oidc-provider is a Koa application itself; it answers everything else (docs: "Mounting
-    // oidc-provider"). It reads the raw request, so nothing above consumes the body.
-    ctx.respond = false;
-    await deps.host.handler(ctx.req, ctx.res);
+    throw new HttpError(404, 'not_found', 'this page does not exist');
   });
   return app;
 }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.ts';
-import { createApp } from '../http/app.ts';
+import { createRequestListener } from '../http/app.ts';
 import { generateSelfSigned, loadTls } from '../http/tls.ts';
 import { startCertificateOrigin } from '../http/certificate-origin.ts';
 import { createSelectionQueries } from '../directory/selections.ts';
@@ -129,7 +129,7 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
 
     let shuttingDown = false;
     const redis = runtime.redis;
-    const app = createApp({
+    handler = createRequestListener({
       host,
       logger,
       metrics,
@@ -145,7 +145,6 @@ export async function startServer(loaded: LoadedConfig, options: StartOptions = 
         ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
       ],
     });
-    handler = app.callback();
 
     const rt = runtime;
     let closing: Promise<void> | undefined;
