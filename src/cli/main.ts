@@ -3,7 +3,7 @@
 // code 2 and a message naming the setting; other failures exit 1 with a one-line reason.
 import { ConfigError } from '../config/load.ts';
 import { configCheck } from './commands/config-check.ts';
-import { directoryCommand } from './commands/directory.ts';
+import { directoryCommand } from './commands/directory/index.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { pkiCommand } from './commands/pki.ts';
