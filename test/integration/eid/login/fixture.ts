@@ -2,7 +2,8 @@
 // and configured the way an operator configures the real Belgian roots (EID_TRUST_ANCHORS and
 // EID_INTERMEDIATES); a real `openssl ocsp` for each CA behind the counting front and a CRL
 // server at the URLs the certificates name; an embedded in-memory instance; openid-client for
-// two applications; and readers for the audit trail and the metrics.
+// two applications; and readers for the audit trail and the metrics. startTestPkiServices is the
+// PKI and revocation part alone, for suites that start their instances themselves.
 //
 // The eID login suites log in to `app`, a first-party application of the fixture's own with
 // PrimaWeb's metadata that accepts no capacity: the login leads straight back to it with a code,
@@ -69,7 +70,24 @@ function responderFiles(dir: string, ca: CaKind): OcspResponderFiles {
   return { index: join(dir, ca, 'index.txt'), ca: join(dir, ca, 'ca.pem'), signerCert: join(dir, ca, 'ocsp.pem'), signerKey: join(dir, ca, 'ocsp.key') };
 }
 
-export async function startLoginFixture(options: FixtureOptions = {}): Promise<LoginFixture> {
+export interface TestPkiServices {
+  pki: TestPki;
+  written: WrittenPki;
+  /** `openssl ocsp` for the Citizen CA behind the counting front. */
+  responder: OcspResponder;
+  crls: CrlServer;
+  /** What makes an instance trust this PKI instead of the demo one, as an operator configures the real roots. */
+  env: Record<string, string>;
+  /** Restarts the responders on the current index.txt and serves the current CRLs (after pki.revoke). */
+  publishRevocations(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The suite's TEST PKI with its revocation services and no instance: for suites that start
+ * instances of their own (several sharing PostgreSQL and Redis, say) and pass them `env`.
+ */
+export async function startTestPkiServices(options: Pick<FixtureOptions, 'persons' | 'rsaCards' | 'beforeWrite'> = {}): Promise<TestPkiServices> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -97,10 +115,33 @@ export async function startLoginFixture(options: FixtureOptions = {}): Promise<L
     };
     await publishRevocations();
 
+    return {
+      pki,
+      written,
+      responder,
+      crls,
+      env: { EID_DEMO_PKI: 'false', EID_TRUST_ANCHORS: written.trustAnchor, EID_INTERMEDIATES: written.intermediates.join(',') },
+      publishRevocations,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function startLoginFixture(options: FixtureOptions = {}): Promise<LoginFixture> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const services = await startTestPkiServices(options);
+    cleanups.push(() => services.close());
+    const { pki, written, responder, crls, publishRevocations } = services;
+
     const server = await startTestServer({
-      EID_DEMO_PKI: 'false',
-      EID_TRUST_ANCHORS: written.trustAnchor,
-      EID_INTERMEDIATES: written.intermediates.join(','),
+      ...services.env,
       EID_CERT_ORIGIN_PORT: '0',
       ...options.env,
     });
