@@ -11,7 +11,7 @@ import { createMemoryAdapterFactory } from '../../src/store/artifacts/memory-ada
 import { createRedisAdapterFactory } from '../../src/store/artifacts/redis-adapter.ts';
 import { StorageUnavailableError } from '../../src/store/errors.ts';
 import { connectRedis } from '../../src/store/redis.ts';
-import { REDIS_URL, haveRedis, uniqueName } from '../support/services.ts';
+import { deleteRedisKeys, haveRedis, REDIS_URL, redisKeys, uniqueName } from '../support/services.ts';
 
 type AdapterFactory = (model: string) => Adapter;
 
@@ -39,23 +39,8 @@ function memoryBackend(): Backend {
 const prefix = `${uniqueName('cidp_artifacts')}:`;
 let redis: Redis | undefined;
 
-/** Keys under this run's prefix (via a client without the prefix, which SCAN MATCH ignores). */
-async function redisKeys(): Promise<string[]> {
-  const admin = connectRedis(REDIS_URL, { lazyConnect: true });
-  await admin.connect();
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys;
-  } finally {
-    admin.disconnect();
-  }
-}
+/** Keys under this run's prefix. */
+const keysUnderPrefix = () => redisKeys(`${prefix}*`);
 
 function redisBackend(): Backend {
   return {
@@ -65,7 +50,7 @@ function redisBackend(): Backend {
       await redis.connect();
     },
     async tearDown() {
-      const keys = await redisKeys();
+      const keys = await keysUnderPrefix();
       const client = redis!;
       // The connection prefixes keys itself, so strip ours before deleting through it.
       if (keys.length > 0) await client.del(...keys.map((k) => k.slice(prefix.length)));
@@ -392,8 +377,7 @@ describeRedis('Redis artifact adapter specifics', () => {
     await Promise.all([client.connect(), admin.connect()]);
   });
   afterAll(async () => {
-    const keys = await admin.keys(`${layoutPrefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
+    await deleteRedisKeys(layoutPrefix);
     client.disconnect();
     admin.disconnect();
   });

@@ -3,14 +3,13 @@
 // instance issued or started, the other one continues; a key rotation reaches both without a
 // restart. The "load balancer" here is a fetch that sends the issuer's requests to the chosen
 // instance's port.
-import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import { decodeProtectedHeader } from 'jose';
 import { generateMasterKey } from '../../src/crypto/secrets.ts';
 import { longestSignedTokenLifetimeSeconds, rotateSigningKeys } from '../../src/keys/signing-keys.ts';
 import { codeFlow, finishInteraction, startAuthorization } from '../support/login.ts';
 import { Browser, discoverClient, fetchTrusted, routeOrigin, startTestServer, type Route, type TestServer } from '../support/server.ts';
-import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../support/services.ts';
+import { createTestDatabase, deleteRedisKeys, describeWith, REDIS_URL, uniqueName } from '../support/services.ts';
 
 const describeShared = await describeWith('postgres', 'redis');
 
@@ -72,17 +71,7 @@ describeShared('two instances sharing PostgreSQL and Redis', () => {
   afterAll(async () => {
     await Promise.allSettled([a?.close(), b?.close()]);
     await database?.drop();
-    const redis = new Redis(REDIS_URL);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    await deleteRedisKeys(redisKeyPrefix);
   });
 
   it('lets B introspect, refresh and revoke tokens that A issued', async () => {

@@ -2,7 +2,7 @@
 // Redis under a key prefix of the suite's own (when Redis is reachable; under CI=true it must be).
 import { Redis } from 'ioredis';
 import { createMemoryKeyValueStore, createRedisKeyValueStore, type KeyValueStore } from '../../src/store/kv.ts';
-import { REDIS_URL, haveRedis, uniqueName } from './services.ts';
+import { deleteRedisKeys, haveRedis, REDIS_URL, uniqueName } from './services.ts';
 
 export interface KeyValueBackends {
   /** [name, store] pairs for describe.each; the Redis store exists once `open()` ran. */
@@ -34,10 +34,7 @@ export async function keyValueBackends(prefixName: string): Promise<KeyValueBack
     async close() {
       memory.close();
       if (!redis) return;
-      const admin = new Redis(REDIS_URL);
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length) await admin.del(...keys);
-      admin.disconnect();
+      await deleteRedisKeys(prefix);
       redis.disconnect();
     },
   };

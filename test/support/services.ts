@@ -66,3 +66,34 @@ export async function describeWith(...services: ('postgres' | 'redis')[]): Promi
   }
   return describe;
 }
+
+/** Every key matching `pattern` (a Redis glob over full key names), found with SCAN. */
+export async function redisKeys(pattern: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Removes what a suite wrote under its own key prefix. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const keys = await redisKeys(`${prefix}*`);
+  if (keys.length === 0) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  try {
+    await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}

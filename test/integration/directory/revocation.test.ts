@@ -5,7 +5,6 @@
 // Redis (when reachable; required under CI=true) and embedded.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { generateMasterKey } from '../../../src/crypto/secrets.ts';
@@ -18,7 +17,7 @@ import { revokeMandate, revokeRoleAssignment } from '../../../src/directory/revo
 import { createSelectionQueries } from '../../../src/directory/selections.ts';
 import { finishInteraction, startAuthorization } from '../../support/login.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
-import { createTestDatabase, haveRedis, havePostgres, REDIS_URL, uniqueName } from '../../support/services.ts';
+import { createTestDatabase, deleteRedisKeys, havePostgres, haveRedis, REDIS_URL, uniqueName } from '../../support/services.ts';
 
 const CAPACITY = 'MAATSCHAPPELIJK_WELZIJN';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -39,13 +38,7 @@ const shared: Backend = {
       env: { IN_MEMORY: 'false', DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, MASTER_KEY: generateMasterKey() },
       async cleanUp() {
         await database.drop();
-        const redis = new Redis(REDIS_URL);
-        try {
-          const keys = await redis.keys(`${prefix}*`);
-          if (keys.length) await redis.del(...keys);
-        } finally {
-          redis.disconnect();
-        }
+        await deleteRedisKeys(prefix);
       },
     };
   },

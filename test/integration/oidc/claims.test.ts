@@ -9,7 +9,6 @@
 // the authorization resumes, so the code is issued for a grant that already has its selection.
 // The last cases take the selection pages themselves.
 import * as client from 'openid-client';
-import { Redis } from 'ioredis';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { generateMasterKey } from '../../../src/crypto/secrets.ts';
 import { createApplicationQueries } from '../../../src/directory/applications.ts';
@@ -22,7 +21,7 @@ import { createSelectionQueries } from '../../../src/directory/selections.ts';
 import { DEMO_RESOURCE_SERVER } from '../../../src/server/seeding.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
 import { finishInteraction, startAuthorization } from '../../support/login.ts';
-import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
+import { createTestDatabase, deleteRedisKeys, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
 import { formWith, readPage, submit } from '../interaction/helpers.ts';
 
 const CALLBACK = 'https://localhost:3000/callback';
@@ -58,17 +57,7 @@ function postgresAndRedis(): Backend {
     },
     async cleanUp() {
       await database?.drop();
-      const redis = new Redis(REDIS_URL);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      await deleteRedisKeys(redisKeyPrefix);
     },
   };
 }

@@ -6,7 +6,6 @@
 import http from 'node:http';
 import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { generateMasterKey } from '../../../src/crypto/secrets.ts';
@@ -22,7 +21,7 @@ import { createSelectionQueries } from '../../../src/directory/selections.ts';
 import { finishInteraction, startAuthorization } from '../../support/login.ts';
 import { runCli, type CliResult } from '../../support/ops.ts';
 import { Browser, discoverClient, fetchTrusted, startTestServer, type TestServer } from '../../support/server.ts';
-import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
+import { createTestDatabase, deleteRedisKeys, describeWith, REDIS_URL, uniqueName } from '../../support/services.ts';
 
 const describeShared = await describeWith('postgres', 'redis');
 // Every CLI call is a fresh Node process (about a second each); a test makes up to eight.
@@ -158,13 +157,7 @@ describeShared('capacity-idp directory (PostgreSQL and Redis, beside a running i
     await server?.close();
     await new Promise((resolve) => receiver?.close(resolve));
     await database?.drop();
-    const redis = new Redis(REDIS_URL);
-    try {
-      const keys = await redis.keys(`${redisKeyPrefix}*`);
-      if (keys.length) await redis.del(...keys);
-    } finally {
-      redis.disconnect();
-    }
+    await deleteRedisKeys(redisKeyPrefix);
   });
 
   describe('persons find', () => {

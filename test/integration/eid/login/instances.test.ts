@@ -14,7 +14,7 @@ import { AUTHENTICATE_PATH } from '../../../../src/http/certificate-origin.ts';
 import { EidBrowser, beginAuthorization, cardCertificate, followToClient, metricValue, readLoginPage } from '../../../support/eid-browser.ts';
 import { freePort } from '../../../support/ocsp-responder.ts';
 import { fetchTrusted, registerTestApplication, routeOrigin, startTestServer, testTls, trustingFetch, type Route, type TestServer } from '../../../support/server.ts';
-import { createTestDatabase, describeWith, REDIS_URL, uniqueName } from '../../../support/services.ts';
+import { createTestDatabase, describeWith, REDIS_URL, redisKeys, uniqueName } from '../../../support/services.ts';
 import { APP, APP_CALLBACK, EID_ACR, startTestPkiServices, type AuditRow, type TestPkiServices } from './fixture.ts';
 
 const describeShared = await describeWith('postgres', 'redis');
@@ -97,22 +97,6 @@ describeShared('eID login across two instances sharing PostgreSQL and Redis', ()
     return metricValue(await response.text(), metricName, labels);
   }
 
-  async function redisKeys(pattern: string): Promise<string[]> {
-    const redis = new Redis(REDIS_URL);
-    try {
-      const found: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisKeyPrefix}${pattern}`, 'COUNT', 500);
-        found.push(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      return found;
-    } finally {
-      redis.disconnect();
-    }
-  }
-
   beforeAll(async () => {
     services = await startTestPkiServices({ persons: [NEWCOMER] });
     database = await createTestDatabase('cidp_eid_instances');
@@ -144,7 +128,7 @@ describeShared('eID login across two instances sharing PostgreSQL and Redis', ()
     await Promise.allSettled(browsers.map((browser) => browser.close()));
     await Promise.allSettled([a?.close(), b?.close()]);
     await database?.drop();
-    const keys = await redisKeys('*');
+    const keys = await redisKeys(`${redisKeyPrefix}*`);
     if (keys.length) {
       const redis = new Redis(REDIS_URL);
       await redis.del(...keys).finally(() => redis.disconnect());
@@ -174,7 +158,7 @@ describeShared('eID login across two instances sharing PostgreSQL and Redis', ()
 
     const ocspRequests = services.responder.requests;
     expect(ocspRequests).toBeGreaterThan(0);
-    expect(await redisKeys('*revocation:ocsp:*')).toHaveLength(1);
+    expect(await redisKeys(`${redisKeyPrefix}*revocation:ocsp:*`)).toHaveLength(1);
     expect(await metric('B', 'capacity_idp_revocation_cache_total', { method: 'ocsp', outcome: 'miss' })).toBeGreaterThanOrEqual(1);
 
     const second = await logIn('B', 'A');

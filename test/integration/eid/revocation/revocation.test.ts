@@ -14,7 +14,7 @@ import { CertificateRefusedError } from '../../../../src/eid/refusal.ts';
 import { createMetrics, type Metrics } from '../../../../src/observability/metrics.ts';
 import { createMemoryKeyValueStore, createRedisKeyValueStore } from '../../../../src/store/kv.ts';
 import { createOcspFront, freePort, opensslCrl, startCrlServer, type CrlServer, type OcspResponder, type OcspResponderFiles } from '../../../support/ocsp-responder.ts';
-import { REDIS_URL, describeWith, uniqueName } from '../../../support/services.ts';
+import { deleteRedisKeys, describeWith, REDIS_URL, uniqueName } from '../../../support/services.ts';
 
 const ELISE = { key: 'elise', nationalNumber: '85031204642', givenName: 'Élise', familyName: 'Dubois-Janssens' };
 const NOEMIE = { key: 'noemie', nationalNumber: '02110512468', givenName: 'Noémie', familyName: 'Van den Broeck' };
@@ -326,10 +326,7 @@ describeRedis('cache shared through Redis', () => {
   }
 
   afterAll(async () => {
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
+    await deleteRedisKeys(prefix);
     for (const c of clients) c.disconnect();
   });
 
